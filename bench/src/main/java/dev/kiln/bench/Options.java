@@ -1,0 +1,99 @@
+package dev.kiln.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** The options of {@code ./kiln bench}. */
+public record Options(List<String> backends, double timeBudgetSeconds, Path out, boolean quick, List<Integer> batches,
+        List<Integer> gemmSizes, Pattern only, boolean help) {
+
+    public static final String USAGE = """
+            Usage: ./kiln bench [OPTIONS]
+              --backends LIST      devices to run, e.g. cpu,opencl:0 (default: every available backend)
+              --time-budget SEC    time per row: warm-up plus timed iterations (default 4; --quick: 1)
+              --batch LIST         convolution batch sizes (default 1,32; --quick: 1)
+              --only REGEX         only rows whose name matches, e.g. 'gemm|alexnet'
+              --out DIR            where the JSON report goes (default bench-out)
+              --quick              a short run: 1 s per row, batch 1, GEMM up to 1024
+              --help               this text
+            """;
+
+    public static Options parse(String... args) {
+        List<String> backends = List.of();
+        Double budget = null;
+        Path out = Path.of("bench-out");
+        boolean quick = false;
+        boolean help = false;
+        List<Integer> batches = null;
+        Pattern only = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                value = a.substring(eq + 1);
+                a = a.substring(0, eq);
+            }
+            switch (a) {
+                case "--quick" -> quick = true;
+                case "--help", "-h" -> help = true;
+                case "--backends" -> backends = split(value != null ? value : next(args, ++i, a));
+                case "--time-budget" -> budget = positive(a, value != null ? value : next(args, ++i, a));
+                case "--out" -> out = Path.of(value != null ? value : next(args, ++i, a));
+                case "--batch", "--batches" -> batches = split(value != null ? value : next(args, ++i, a)).stream()
+                        .map(s -> positiveInt("--batch", s)).toList();
+                case "--only" -> only = regex(value != null ? value : next(args, ++i, a));
+                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'\n" + USAGE);
+            }
+        }
+        double b = budget != null ? budget : quick ? 1.0 : 4.0;
+        List<Integer> batchList = batches != null ? batches : quick ? List.of(1) : List.of(1, 32);
+        List<Integer> sizes = quick ? List.of(256, 512, 1024) : List.of(256, 512, 1024, 2048);
+        return new Options(backends, b, out, quick, batchList, sizes, only, help);
+    }
+
+    public boolean selected(String rowName) { return only == null || only.matcher(rowName).find(); }
+
+    private static String next(String[] args, int i, String option) {
+        if (i >= args.length) throw new IllegalArgumentException(option + " needs a value\n" + USAGE);
+        return args[i];
+    }
+
+    private static List<String> split(String s) {
+        List<String> parts = new ArrayList<>(Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList());
+        if (parts.isEmpty()) throw new IllegalArgumentException("expected a comma-separated list, got '" + s + "'");
+        return List.copyOf(parts);
+    }
+
+    private static double positive(String option, String s) {
+        try {
+            double v = Double.parseDouble(s);
+            if (v > 0 && Double.isFinite(v)) return v;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " expects a positive number, got '" + s + "'");
+    }
+
+    private static int positiveInt(String option, String s) {
+        try {
+            int v = Integer.parseInt(s);
+            if (v > 0) return v;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " expects positive integers, got '" + s + "'");
+    }
+
+    private static Pattern regex(String s) {
+        try {
+            return Pattern.compile(s);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("--only: not a regular expression: " + e.getMessage());
+        }
+    }
+}
