@@ -1,0 +1,50 @@
+package dev.kiln.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JsonTest {
+    @Test
+    void writesNestedValues() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", "gemm \"512\"\n");
+        m.put("n", 3);
+        m.put("x", 1.5);
+        m.put("whole", 2.0);
+        m.put("missing", Double.NaN);
+        m.put("ok", true);
+        m.put("none", null);
+        m.put("sizes", List.of(1, 2));
+        m.put("rows", List.of(Map.of("a", 1)));
+        m.put("empty", new ArrayList<>());
+        String expected = """
+                {
+                  "name": "gemm \\"512\\"\\n",
+                  "n": 3,
+                  "x": 1.5,
+                  "whole": 2,
+                  "missing": null,
+                  "ok": true,
+                  "none": null,
+                  "sizes": [1, 2],
+                  "rows": [
+                    {
+                      "a": 1
+                    }
+                  ],
+                  "empty": []
+                }
+                """;
+        assertEquals(expected, Json.write(m));
+    }
+
+    @Test
+    void escapesControlCharacters() {
+        assertEquals("\"a\\u0001b\\\\\"\n", Json.write("a\u0001b\\"));
+    }
+}

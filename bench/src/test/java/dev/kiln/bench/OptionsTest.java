@@ -1,0 +1,56 @@
+package dev.kiln.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OptionsTest {
+    @Test
+    void defaults() {
+        Options o = Options.parse();
+        assertEquals(List.of(), o.backends());
+        assertEquals(4.0, o.timeBudgetSeconds());
+        assertEquals(Path.of("bench-out"), o.out());
+        assertEquals(List.of(1, 32), o.batches());
+        assertEquals(List.of(256, 512, 1024, 2048), o.gemmSizes());
+        assertTrue(o.selected("anything"));
+    }
+
+    @Test
+    void quickShortensTheRun() {
+        Options o = Options.parse("--quick");
+        assertEquals(1.0, o.timeBudgetSeconds());
+        assertEquals(List.of(1), o.batches());
+        assertEquals(List.of(256, 512, 1024), o.gemmSizes());
+    }
+
+    @Test
+    void valuesBySpaceOrEquals() {
+        Options o = Options.parse("--backends", "cpu, opencl:0", "--time-budget=2.5", "--out", "/tmp/x", "--batch=8", "--only", "gemm");
+        assertEquals(List.of("cpu", "opencl:0"), o.backends());
+        assertEquals(2.5, o.timeBudgetSeconds());
+        assertEquals(Path.of("/tmp/x"), o.out());
+        assertEquals(List.of(8), o.batches());
+        assertTrue(o.selected("gemm 512"));
+        assertFalse(o.selected("alexnet.conv1"));
+    }
+
+    @Test
+    void badInputNamesTheOption() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--time-budget", "-1"));
+        assertTrue(e.getMessage().contains("--time-budget"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--batch", "1.5"));
+        assertTrue(e.getMessage().contains("--batch"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--backends"));
+        assertTrue(e.getMessage().contains("needs a value"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--frobnicate"));
+        assertTrue(e.getMessage().contains("--frobnicate"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--only", "(["));
+        assertTrue(e.getMessage().contains("--only"), e.getMessage());
+    }
+}
