@@ -22,13 +22,22 @@ import java.util.function.Function;
  */
 public final class Main {
     private final Options options;
-    private final ReportTable table = new ReportTable();
+    private final ReportTable table;
+    /** Median milliseconds of an earlier run's rows by {@link #compareKey}, from --compare. */
+    private final Map<String, Double> previous;
     private final List<Row> rows = new ArrayList<>();
     private final Map<String, Map<String, Object>> peaks = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private Progress progress;
 
-    private Main(Options options) { this.options = options; }
+    private final List<String> commandLine;
+
+    private Main(Options options, Map<String, Double> previous, List<String> commandLine) {
+        this.commandLine = commandLine;
+        this.options = options;
+        this.previous = previous;
+        this.table = new ReportTable(this, previous != null);
+    }
 
     public static void main(String[] args) throws Exception {
         Options options;
@@ -43,7 +52,17 @@ public final class Main {
             System.out.print(Options.USAGE);
             return;
         }
-        int status = new Main(options).run();
+        Map<String, Double> previous = null;
+        if (options.compare() != null) {
+            try {
+                previous = loadPrevious(options.compare());
+            } catch (IOException | RuntimeException e) {
+                System.err.println("kiln bench: --compare " + options.compare() + ": " + e.getMessage());
+                System.exit(2);
+                return;
+            }
+        }
+        int status = new Main(options, previous, List.of(args)).run();
         System.exit(status);
     }
 
@@ -51,7 +70,7 @@ public final class Main {
     private record Task(String label, java.util.function.Supplier<Row> measure) {}
 
     private int run() throws Exception {
-        String started = LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME) + "Z";
+        String started = LocalDateTime.now(ZoneOffset.UTC).withNano(0).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME) + "Z";
         System.out.printf("Kiln bench on %s (%d logical cores), %s%n", MachineInfo.cpuModel(), MachineInfo.logicalCores(), MachineInfo.jvm());
         System.out.printf("Time budget %.1f s per row; conv batches %s%n", options.timeBudgetSeconds(), options.batches());
 
@@ -82,9 +101,18 @@ public final class Main {
         progress.done();
 
         table.printFooter();
+        // On a shared machine one peak run can be unlucky: measure again and keep the better one.
+        FmaPeak.Result again = FmaPeak.measure(MachineInfo.logicalCores(), peakSeconds);
+        if (again.gflops() > peak.gflops()) {
+            notes.add(String.format("the FMA peak measured %.1f GFLOP/s at the end against %.1f at the start (machine load);"
+                    + " the reports use the higher", again.gflops(), peak.gflops()));
+            peak = again;
+            cpuPeak.put("gflops", peak.gflops());
+        }
         for (String n : notes) System.out.println("note: " + n);
         Path file = writeJson(started);
-        System.out.println("JSON report: " + file);
+        Path md = writeMarkdown(file, started, peak, blas);
+        System.out.println("Reports: " + file + ", " + md);
         boolean anyFailed = rows.stream().anyMatch(r -> !r.ok());
         return devices.isEmpty() || anyFailed ? 1 : 0;
     }
@@ -141,6 +169,18 @@ public final class Main {
                         layer.geometry(), batch, layer.flops(batch), () -> Workloads.conv(device, layer, batch))));
             }
         }
+        for (int batch : options.batches()) {
+            if (options.selected("lstm")) {
+                tasks.add(new Task(deviceName + " lstm b" + batch, () -> measure(deviceName, "lstm", "lstm",
+                        Workloads.lstmGeometry(), batch, Workloads.lstmFlops(batch), () -> Workloads.lstm(device, batch))));
+            }
+        }
+        for (int batch : options.batches()) {
+            if (options.selected("attention")) {
+                tasks.add(new Task(deviceName + " attention b" + batch, () -> measure(deviceName, "attn", "attention",
+                        Workloads.attentionGeometry(), batch, Workloads.attentionFlops(batch), () -> Workloads.attention(device, batch))));
+            }
+        }
         return tasks;
     }
 
@@ -161,7 +201,7 @@ public final class Main {
             }
             flush(pending);
             progress.clear();
-            table.printRow(r, this);
+            table.printRow(r);
         }
         flush(pending);
     }
@@ -172,7 +212,7 @@ public final class Main {
         double best = pending.stream().filter(Row::ok).mapToDouble(Row::gflops).max().orElse(Double.NaN);
         if (!Double.isNaN(best)) peaks.put(backend, peakEntry(best, "best-gemm"));
         progress.clear();
-        for (Row r : pending) table.printRow(r, this);
+        for (Row r : pending) table.printRow(r);
         pending.clear();
     }
 
@@ -213,6 +253,32 @@ public final class Main {
         return ratio(r, x -> x.backend().equals("cpu"));
     }
 
+    /** Speedup over the same row of the --compare run (>1: faster now). */
+    double versusOld(Row r) {
+        if (previous == null || !r.ok()) return Double.NaN;
+        Double old = previous.get(compareKey(r.backend(), r.kernel(), r.name(), r.batch()));
+        return old == null ? Double.NaN : old * 1e-3 / r.medianSeconds();
+    }
+
+    private static String compareKey(String backend, String kernel, String name, long batch) {
+        return backend + "|" + kernel + "|" + name + "|" + batch;
+    }
+
+    static Map<String, Double> loadPrevious(Path file) throws IOException {
+        Object root = Json.parse(Files.readString(file));
+        if (!(root instanceof Map<?, ?> m) || !(m.get("rows") instanceof List<?> list)) {
+            throw new IllegalArgumentException("not a kiln bench report (no \"rows\" list)");
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Object o : list) {
+            if (o instanceof Map<?, ?> row && row.get("median_ms") instanceof Double median) {
+                out.put(compareKey(String.valueOf(row.get("backend")), String.valueOf(row.get("kernel")),
+                        String.valueOf(row.get("name")), ((Double) row.get("batch")).longValue()), median);
+            }
+        }
+        return out;
+    }
+
     private double ratio(Row r, java.util.function.Predicate<Row> reference) {
         if (!r.ok()) return Double.NaN;
         return rows.stream().filter(reference).filter(x -> x.ok() && x.key().equals(r.key())).findFirst()
@@ -232,6 +298,7 @@ public final class Main {
         opts.put("batches", options.batches());
         opts.put("gemm_sizes", options.gemmSizes());
         opts.put("only", options.only() == null ? null : options.only().pattern());
+        opts.put("compare", options.compare() == null ? null : options.compare().toString());
         root.put("options", opts);
         root.put("machine", MachineInfo.describe());
         root.put("peaks", peaks);
@@ -246,6 +313,29 @@ public final class Main {
         return file;
     }
 
+    private Path writeMarkdown(Path json, String started, FmaPeak.Result peak, Optional<OpenBlas> blas) throws IOException {
+        StringBuilder md = new StringBuilder();
+        md.append("# Kiln bench, ").append(started).append("\n\n");
+        md.append("- Machine: ").append(MachineInfo.cpuModel()).append(", ").append(MachineInfo.logicalCores())
+                .append(" logical cores, ").append(String.format("%.1f GiB", MachineInfo.memoryBytes() / (double) (1L << 30))).append('\n');
+        md.append("- JVM: ").append(MachineInfo.jvm()).append(", ").append(MachineInfo.vectorBits()).append("-bit vectors\n");
+        md.append(String.format("- CPU FP32 FMA peak (measured, %d threads): %.1f GFLOP/s%n", peak.threads(), peak.gflops()));
+        md.append("- Reference: ").append(blas.map(b -> "OpenBLAS " + b.config()).orElse(OpenBlas.unavailableReason())).append('\n');
+        for (Map<String, Object> b : MachineInfo.backends()) {
+            md.append("- Backend `").append(b.get("name")).append("`: ")
+                    .append(Boolean.TRUE.equals(b.get("available")) ? String.join("; ", ((List<?>) b.get("devices")).stream().map(String::valueOf).toList())
+                            : "unavailable, " + b.get("reason")).append('\n');
+        }
+        md.append(String.format("- Time budget %.1f s per row; command: `./kiln bench %s`%n%n", options.timeBudgetSeconds(),
+                String.join(" ", commandLine)));
+        md.append(table.markdown(rows)).append('\n');
+        ReportTable.LEGEND.lines().forEach(l -> md.append(l).append("  \n"));
+        for (String n : notes) md.append("\nNote: ").append(n).append('\n');
+        Path file = Path.of(json.toString().replaceFirst("\\.json$", ".md"));
+        Files.writeString(file, md.toString());
+        return file;
+    }
+
     private Map<String, Object> rowJson(Row r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("backend", r.backend());
@@ -256,7 +346,7 @@ public final class Main {
         m.put("flops", r.flops());
         if (r.ok()) {
             Stats s = r.result().stats();
-            Function<Double, Double> ms = v -> v * 1e3;
+            Function<Double, Double> ms = v -> Math.round(v * 1e6) / 1e3;   // milliseconds to the microsecond
             m.put("first_call_ms", ms.apply(r.result().firstCallSeconds()));
             m.put("samples", s.samples());
             m.put("settled", r.result().settled());
@@ -269,6 +359,7 @@ public final class Main {
             m.put("fraction_of_peak", fractionOfPeak(r));
             m.put("vs_openblas", versusOpenBlas(r));
             m.put("vs_cpu", versusCpu(r));
+            if (previous != null) m.put("vs_old", versusOld(r));
         } else {
             m.put("error", r.error());
         }

@@ -9,7 +9,7 @@ import java.util.regex.PatternSyntaxException;
 
 /** The options of {@code ./kiln bench}. */
 public record Options(List<String> backends, double timeBudgetSeconds, Path out, boolean quick, List<Integer> batches,
-        List<Integer> gemmSizes, Pattern only, boolean help) {
+        List<Integer> gemmSizes, Pattern only, Path compare, boolean help) {
 
     public static final String USAGE = """
             Usage: ./kiln bench [OPTIONS]
@@ -17,7 +17,8 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
               --time-budget SEC    time per row: warm-up plus timed iterations (default 4; --quick: 1)
               --batch LIST         convolution batch sizes (default 1,32; --quick: 1)
               --only REGEX         only rows whose name matches, e.g. 'gemm|alexnet'
-              --out DIR            where the JSON report goes (default bench-out)
+              --out DIR            where the JSON and Markdown reports go (default bench-out)
+              --compare OLD.json   add the speedup of each row over the same row of an earlier run
               --quick              a short run: 1 s per row, batch 1, GEMM up to 1024
               --help               this text
             """;
@@ -30,6 +31,7 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
         boolean help = false;
         List<Integer> batches = null;
         Pattern only = null;
+        Path compare = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -46,6 +48,7 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
                 case "--out" -> out = Path.of(value != null ? value : next(args, ++i, a));
                 case "--batch", "--batches" -> batches = split(value != null ? value : next(args, ++i, a)).stream()
                         .map(s -> positiveInt("--batch", s)).toList();
+                case "--compare" -> compare = Path.of(value != null ? value : next(args, ++i, a));
                 case "--only" -> only = regex(value != null ? value : next(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'\n" + USAGE);
             }
@@ -53,7 +56,7 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
         double b = budget != null ? budget : quick ? 1.0 : 4.0;
         List<Integer> batchList = batches != null ? batches : quick ? List.of(1) : List.of(1, 32);
         List<Integer> sizes = quick ? List.of(256, 512, 1024) : List.of(256, 512, 1024, 2048);
-        return new Options(backends, b, out, quick, batchList, sizes, only, help);
+        return new Options(backends, b, out, quick, batchList, sizes, only, compare, help);
     }
 
     public boolean selected(String rowName) { return only == null || only.matcher(rowName).find(); }

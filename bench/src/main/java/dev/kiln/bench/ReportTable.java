@@ -1,42 +1,100 @@
 package dev.kiln.bench;
 
-/** The terminal table, printed one row at a time as results come in. */
-final class ReportTable {
-    private static final String FORMAT = "%-9s %-5s %-24s %5s %9s %9s %9s %9s %5s %9s %6s %8s %7s%n";
-    private static final int WIDTH = 9 + 5 + 24 + 5 + 9 * 4 + 5 + 9 + 6 + 8 + 7 + 12;
+import java.util.ArrayList;
+import java.util.List;
 
-    void printHeader() {
-        System.out.printf(FORMAT, "backend", "op", "name", "batch", "median ms", "p90 ms", "min ms", "max ms", "n",
-                "GFLOP/s", "%peak", "vs BLAS", "vs CPU");
-        System.out.println("-".repeat(WIDTH));
+/** The report's columns, printed to the terminal one row at a time and written as Markdown at the end. */
+final class ReportTable {
+    private static final String[] HEADERS = {"backend", "op", "name", "batch", "median ms", "p90 ms", "min ms", "max ms", "n",
+            "GFLOP/s", "%peak", "vs BLAS", "vs CPU", "vs old"};
+    private static final int[] WIDTHS = {-9, -5, -24, 5, 9, 9, 9, 9, 5, 9, 6, 8, 7, 7};
+
+    private final Main report;
+    private final int columns;
+
+    /** {@code compare}: whether a --compare run is loaded (adds the "vs old" column). */
+    ReportTable(Main report, boolean compare) {
+        this.report = report;
+        this.columns = compare ? HEADERS.length : HEADERS.length - 1;
     }
 
-    void printRow(Row r, Main report) {
+    void printHeader() {
+        System.out.println(line(List.of(HEADERS).subList(0, columns)));
+        System.out.println("-".repeat(width()));
+    }
+
+    void printRow(Row r) {
         if (!r.ok()) {
             System.out.printf("%-9s %-5s %-24s %5s  FAILED: %s%n", r.backend(), r.kernel(), r.name(), r.batch(), r.error());
             return;
         }
-        Stats s = r.result().stats();
-        System.out.printf(FORMAT, r.backend(), r.kernel(), r.name(), r.batch(), ms(s.median()), ms(s.p90()), ms(s.min()),
-                ms(s.max()), s.samples(), fixed(r.gflops(), 1), percent(report.fractionOfPeak(r)),
-                times(report.versusOpenBlas(r)), times(report.versusCpu(r)));
+        System.out.println(line(cells(r)));
         System.out.flush();
     }
 
     void printFooter() {
-        System.out.println("-".repeat(WIDTH));
-        System.out.println("GFLOP/s from the median; %peak: of the CPU's measured FMA peak (GPU: of its best GEMM);");
-        System.out.println("vs BLAS: throughput / OpenBLAS on the same GEMM; vs CPU: speedup over the cpu backend.");
+        System.out.println("-".repeat(width()));
+        LEGEND.lines().forEach(System.out::println);
     }
 
-    private static String ms(double seconds) {
+    static final String LEGEND = """
+            GFLOP/s from the median; %peak: of the CPU's measured FMA peak (other devices: of their best GEMM);
+            vs BLAS: throughput / OpenBLAS on the same GEMM; vs CPU: speedup over the cpu backend; vs old: over --compare.
+            """;
+
+    /** The row as a Markdown table, header included. */
+    String markdown(List<Row> rows) {
+        StringBuilder md = new StringBuilder();
+        List<String> header = List.of(HEADERS).subList(0, columns);
+        md.append("| ").append(String.join(" | ", header)).append(" |\n|");
+        for (int i = 0; i < columns; i++) md.append(WIDTHS[i] < 0 ? " --- |" : " ---: |");
+        md.append('\n');
+        for (Row r : rows) {
+            List<String> c = r.ok() ? cells(r) : failedCells(r);
+            md.append("| ").append(String.join(" | ", c)).append(" |\n");
+        }
+        return md.toString();
+    }
+
+    private List<String> cells(Row r) {
+        Stats s = r.result().stats();
+        List<String> c = new ArrayList<>(List.of(r.backend(), r.kernel(), r.name(), String.valueOf(r.batch()), ms(s.median()),
+                ms(s.p90()), ms(s.min()), ms(s.max()), String.valueOf(s.samples()), fixed(r.gflops(), 1),
+                percent(report.fractionOfPeak(r)), times(report.versusOpenBlas(r)), times(report.versusCpu(r)),
+                times(report.versusOld(r))));
+        return c.subList(0, columns);
+    }
+
+    private List<String> failedCells(Row r) {
+        List<String> c = new ArrayList<>(List.of(r.backend(), r.kernel(), r.name(), String.valueOf(r.batch()),
+                "failed: " + r.error().replace('|', '/')));
+        while (c.size() < columns) c.add("");
+        return c;
+    }
+
+    private String line(List<String> cells) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < cells.size(); i++) {
+            if (i > 0) b.append(' ');
+            b.append(String.format("%" + WIDTHS[i] + "s", cells.get(i)));
+        }
+        return b.toString();
+    }
+
+    private int width() {
+        int w = columns - 1;
+        for (int i = 0; i < columns; i++) w += Math.abs(WIDTHS[i]);
+        return w;
+    }
+
+    static String ms(double seconds) {
         double v = seconds * 1e3;
         return v >= 100 ? fixed(v, 1) : v >= 1 ? fixed(v, 2) : fixed(v, 3);
     }
 
-    private static String fixed(double v, int digits) { return Double.isNaN(v) ? "-" : String.format("%." + digits + "f", v); }
+    static String fixed(double v, int digits) { return Double.isNaN(v) ? "-" : String.format("%." + digits + "f", v); }
 
-    private static String percent(double v) { return Double.isNaN(v) ? "-" : String.format("%.0f%%", v * 100); }
+    static String percent(double v) { return Double.isNaN(v) ? "-" : String.format("%.0f%%", v * 100); }
 
-    private static String times(double v) { return Double.isNaN(v) ? "-" : String.format("%.2fx", v); }
+    static String times(double v) { return Double.isNaN(v) ? "-" : String.format("%.2fx", v); }
 }

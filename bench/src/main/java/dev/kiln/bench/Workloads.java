@@ -1,9 +1,14 @@
 package dev.kiln.bench;
 
+import dev.kiln.AttentionResult;
 import dev.kiln.Device;
 import dev.kiln.Functional;
 import dev.kiln.Generator;
+import dev.kiln.RnnParams;
+import dev.kiln.RnnResult;
 import dev.kiln.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -71,6 +76,91 @@ public final class Workloads {
                 if (bias != null) bias.close();
             }
         };
+    }
+
+    /** A one-layer LSTM language-model step over a whole sequence: [T, N, IN] -> [T, N, HIDDEN]. */
+    public static final int LSTM_STEPS = 50, LSTM_INPUT = 256, LSTM_HIDDEN = 512;
+
+    public static String lstmGeometry() {
+        return "T=" + LSTM_STEPS + ", in " + LSTM_INPUT + ", hidden " + LSTM_HIDDEN + ", 1 layer";
+    }
+
+    /** The gate GEMMs: per step and batch row, 4 gates x hidden outputs over input + hidden features. */
+    public static double lstmFlops(int batch) {
+        return 2.0 * LSTM_STEPS * batch * 4 * LSTM_HIDDEN * (LSTM_INPUT + LSTM_HIDDEN);
+    }
+
+    /** Inference ({@code training = false}) of {@link Functional#rnn} in LSTM mode. */
+    public static Workload lstm(Device device, int batch) {
+        RnnParams p = new RnnParams(RnnParams.Mode.LSTM, LSTM_INPUT, LSTM_HIDDEN, 1, false);
+        Generator g = new Generator(777 + batch);
+        double scale = 1 / Math.sqrt(LSTM_HIDDEN);
+        List<Tensor> owned = new ArrayList<>();
+        Tensor x = keep(owned, device.randn(g, LSTM_STEPS, batch, LSTM_INPUT));
+        Tensor h0 = keep(owned, device.zeros(1, batch, LSTM_HIDDEN));
+        Tensor c0 = keep(owned, device.zeros(1, batch, LSTM_HIDDEN));
+        List<Tensor> weights = new ArrayList<>();
+        int[][] shapes = {{4 * LSTM_HIDDEN, LSTM_INPUT}, {4 * LSTM_HIDDEN, LSTM_HIDDEN}, {4 * LSTM_HIDDEN}, {4 * LSTM_HIDDEN}};
+        for (int[] s : shapes) {
+            try (Tensor raw = device.randn(g, s)) {
+                weights.add(keep(owned, raw.mul(scale)));
+            }
+        }
+        device.synchronize();
+        return new Workload() {
+            @Override
+            public void run() {
+                try (RnnResult r = Functional.rnn(p, x, h0, c0, weights, false)) {
+                    device.synchronize();
+                }
+            }
+
+            @Override
+            public void close() { owned.forEach(Tensor::close); }
+        };
+    }
+
+    /** Self-attention of a Transformer encoder layer: N x 8 heads x 128 tokens x 64 dims. */
+    public static final int ATTENTION_HEADS = 8, ATTENTION_TOKENS = 128, ATTENTION_DIM = 64;
+
+    public static String attentionGeometry() {
+        return ATTENTION_HEADS + " heads, T=" + ATTENTION_TOKENS + ", D=" + ATTENTION_DIM;
+    }
+
+    /** Q K^T and P V: two [T, D] x [D, T]-sized products per head. */
+    public static double attentionFlops(int batch) {
+        return 4.0 * batch * ATTENTION_HEADS * ATTENTION_TOKENS * ATTENTION_TOKENS * ATTENTION_DIM;
+    }
+
+    /** {@link Functional#attention} forward, no mask, not causal, scale 1/sqrt(D). */
+    public static Workload attention(Device device, int batch) {
+        Generator g = new Generator(999 + batch);
+        int[] dims = {batch, ATTENTION_HEADS, ATTENTION_TOKENS, ATTENTION_DIM};
+        Tensor q = device.randn(g, dims);
+        Tensor k = device.randn(g, dims);
+        Tensor v = device.randn(g, dims);
+        double scale = 1 / Math.sqrt(ATTENTION_DIM);
+        device.synchronize();
+        return new Workload() {
+            @Override
+            public void run() {
+                try (AttentionResult r = Functional.attention(q, k, v, null, false, scale)) {
+                    device.synchronize();
+                }
+            }
+
+            @Override
+            public void close() {
+                q.close();
+                k.close();
+                v.close();
+            }
+        };
+    }
+
+    private static Tensor keep(List<Tensor> owned, Tensor t) {
+        owned.add(t);
+        return t;
     }
 
     /** The same square GEMM through OpenBLAS's cblas_sgemm, on native memory. */

@@ -44,6 +44,27 @@ class JsonTest {
     }
 
     @Test
+    void readsWhatItWrites() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("s", "tab\t \"quoted\" \\ \u0001 é");
+        m.put("x", -1.25e-3);
+        m.put("n", 42.0);
+        m.put("list", List.of(1.0, "two", true, false));
+        m.put("nothing", null);
+        m.put("nested", List.of(Map.of("k", List.of())));
+        assertEquals(m, Json.parse(Json.write(m)));
+    }
+
+    @Test
+    void malformedInputNamesTheOffset() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Json.parse("{\"a\": [1, 2}"));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("offset 11"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Json.parse("[1] x"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Json.parse("\"open"));
+    }
+
+    @Test
     void escapesControlCharacters() {
         assertEquals("\"a\\u0001b\\\\\"\n", Json.write("a\u0001b\\"));
     }
