@@ -46,8 +46,16 @@ public final class Tensor implements AutoCloseable {
             throw new DTypeException("allocate: device " + device + " cannot store " + dtype + " (supports " + device.backend().dtypes() + ")");
         }
         long bytes = Math.max(1, shape.numel()) * dtype.byteSize();
-        return new Tensor(device, shape, dtype, new Storage(device, device.backend().allocate(bytes)), 0);
+        Tensor t = new Tensor(device, shape, dtype, new Storage(device, device.backend().allocate(bytes)), 0);
+        if (POISON && shape.numel() > 0) {
+            // debug mode of the conformance kit: fresh outputs hold NaN (or a sentinel), so an element an op forgets to write shows
+            device.backend().fill(t.view(), dtype.isFloating() ? Double.NaN : -777_777_777);
+        }
+        return t;
     }
+
+    /** Set by the conformance kit ({@code -Dkiln.debug.poison=true}): every new tensor starts filled with NaN or a sentinel. */
+    private static final boolean POISON = Boolean.getBoolean("kiln.debug.poison");
 
     // ---- identity ----
 

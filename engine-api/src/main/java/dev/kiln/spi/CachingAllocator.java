@@ -38,7 +38,7 @@ public final class CachingAllocator<B extends Buffer> {
         if (bytes <= 0) return 512;
         if (bytes <= (1 << 20)) return (bytes + 511) & ~511L;
         int shift = 63 - Long.numberOfLeadingZeros(bytes - 1);   // 2^shift < bytes <= 2^(shift+1)
-        long step = 1L << (shift - 1);                           // four steps per power of two
+        long step = 1L << (shift - 2);                           // four steps per power of two
         return (bytes + step - 1) / step * step;
     }
 
