@@ -181,6 +181,14 @@ public final class Main {
                         Workloads.attentionGeometry(), batch, Workloads.attentionFlops(batch), () -> Workloads.attention(device, batch))));
             }
         }
+        for (String modelName : options.models()) {
+            ZooModel model = ZooModel.byName(modelName).orElseThrow();
+            if (!options.selected(modelName)) continue;
+            for (int batch : options.batches()) {
+                tasks.add(new Task(deviceName + " " + modelName + " b" + batch, () -> measure(deviceName, "model", modelName,
+                        model.geometry(), batch, Double.NaN, () -> Workloads.model(device, model, batch))));
+            }
+        }
         return tasks;
     }
 
@@ -297,6 +305,7 @@ public final class Main {
         opts.put("quick", options.quick());
         opts.put("batches", options.batches());
         opts.put("gemm_sizes", options.gemmSizes());
+        opts.put("models", options.models());
         opts.put("only", options.only() == null ? null : options.only().pattern());
         opts.put("compare", options.compare() == null ? null : options.compare().toString());
         root.put("options", opts);
@@ -356,6 +365,7 @@ public final class Main {
             m.put("max_ms", ms.apply(s.max()));
             m.put("mean_ms", ms.apply(s.mean()));
             m.put("gflops", r.gflops());
+            m.put("items_per_s", r.itemsPerSecond());
             m.put("fraction_of_peak", fractionOfPeak(r));
             m.put("vs_openblas", versusOpenBlas(r));
             m.put("vs_cpu", versusCpu(r));

@@ -9,17 +9,19 @@ import java.util.regex.PatternSyntaxException;
 
 /** The options of {@code ./kiln bench}. */
 public record Options(List<String> backends, double timeBudgetSeconds, Path out, boolean quick, List<Integer> batches,
-        List<Integer> gemmSizes, Pattern only, Path compare, boolean help) {
+        List<Integer> gemmSizes, List<String> models, Pattern only, Path compare, boolean help) {
 
     public static final String USAGE = """
             Usage: ./kiln bench [OPTIONS]
               --backends LIST      devices to run, e.g. cpu,opencl:0 (default: every available backend)
               --time-budget SEC    time per row: warm-up plus timed iterations (default 4; --quick: 1)
-              --batch LIST         convolution batch sizes (default 1,32; --quick: 1)
+              --models LIST        zoo models to run (default lenet5,alexnet,googlenet,resnet18; also resnet50,
+                                   vgg16; 'none' for kernels only)
+              --batch LIST         batch sizes of convolutions, LSTM, attention and models (default 1,32; --quick: 1)
               --only REGEX         only rows whose name matches, e.g. 'gemm|alexnet'
               --out DIR            where the JSON and Markdown reports go (default bench-out)
               --compare OLD.json   add the speedup of each row over the same row of an earlier run
-              --quick              a short run: 1 s per row, batch 1, GEMM up to 1024
+              --quick              a short run: 1 s per row, batch 1, GEMM up to 1024, lenet5 and alexnet
               --help               this text
             """;
 
@@ -32,6 +34,7 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
         List<Integer> batches = null;
         Pattern only = null;
         Path compare = null;
+        List<String> models = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -49,6 +52,7 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
                 case "--batch", "--batches" -> batches = split(value != null ? value : next(args, ++i, a)).stream()
                         .map(s -> positiveInt("--batch", s)).toList();
                 case "--compare" -> compare = Path.of(value != null ? value : next(args, ++i, a));
+                case "--models" -> models = modelNames(value != null ? value : next(args, ++i, a));
                 case "--only" -> only = regex(value != null ? value : next(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'\n" + USAGE);
             }
@@ -56,7 +60,8 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
         double b = budget != null ? budget : quick ? 1.0 : 4.0;
         List<Integer> batchList = batches != null ? batches : quick ? List.of(1) : List.of(1, 32);
         List<Integer> sizes = quick ? List.of(256, 512, 1024) : List.of(256, 512, 1024, 2048);
-        return new Options(backends, b, out, quick, batchList, sizes, only, compare, help);
+        return new Options(backends, b, out, quick, batchList, sizes,
+                models != null ? models : quick ? List.of("lenet5", "alexnet") : ZooModel.DEFAULT, only, compare, help);
     }
 
     public boolean selected(String rowName) { return only == null || only.matcher(rowName).find(); }
@@ -80,6 +85,18 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
             // reported below
         }
         throw new IllegalArgumentException(option + " expects a positive number, got '" + s + "'");
+    }
+
+    private static List<String> modelNames(String s) {
+        if (s.trim().equals("none")) return List.of();
+        List<String> names = split(s);
+        for (String n : names) {
+            if (ZooModel.byName(n).isEmpty()) {
+                throw new IllegalArgumentException("--models: unknown model '" + n + "'; known: "
+                        + ZooModel.ALL.stream().map(ZooModel::name).toList() + " or none");
+            }
+        }
+        return names;
     }
 
     private static int positiveInt(String option, String s) {

@@ -6,8 +6,8 @@ import java.util.List;
 /** The report's columns, printed to the terminal one row at a time and written as Markdown at the end. */
 final class ReportTable {
     private static final String[] HEADERS = {"backend", "op", "name", "batch", "median ms", "p90 ms", "min ms", "max ms", "n",
-            "GFLOP/s", "%peak", "vs BLAS", "vs CPU", "vs old"};
-    private static final int[] WIDTHS = {-9, -5, -24, 5, 9, 9, 9, 9, 5, 9, 6, 8, 7, 7};
+            "GFLOP/s", "img/s", "%peak", "vs BLAS", "vs CPU", "vs old"};
+    private static final int[] WIDTHS = {-9, -5, -24, 5, 9, 9, 9, 9, 5, 9, 8, 6, 8, 7, 7};
 
     private final Main report;
     private final int columns;
@@ -38,7 +38,7 @@ final class ReportTable {
     }
 
     static final String LEGEND = """
-            GFLOP/s from the median; %peak: of the CPU's measured FMA peak (other devices: of their best GEMM);
+            GFLOP/s and img/s (models: images per second) from the median; %peak: of the CPU's measured FMA peak (other devices: of their best GEMM);
             vs BLAS: throughput / OpenBLAS on the same GEMM; vs CPU: speedup over the cpu backend; vs old: over --compare.
             """;
 
@@ -60,7 +60,7 @@ final class ReportTable {
         Stats s = r.result().stats();
         List<String> c = new ArrayList<>(List.of(r.backend(), r.kernel(), r.name(), String.valueOf(r.batch()), ms(s.median()),
                 ms(s.p90()), ms(s.min()), ms(s.max()), String.valueOf(s.samples()), fixed(r.gflops(), 1),
-                percent(report.fractionOfPeak(r)), times(report.versusOpenBlas(r)), times(report.versusCpu(r)),
+                fixed(r.itemsPerSecond(), 1), percent(report.fractionOfPeak(r)), times(report.versusOpenBlas(r)), times(report.versusCpu(r)),
                 times(report.versusOld(r))));
         return c.subList(0, columns);
     }

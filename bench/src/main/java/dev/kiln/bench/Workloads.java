@@ -4,6 +4,9 @@ import dev.kiln.AttentionResult;
 import dev.kiln.Device;
 import dev.kiln.Functional;
 import dev.kiln.Generator;
+import dev.kiln.Kiln;
+import dev.kiln.Scope;
+import dev.kiln.nn.Module;
 import dev.kiln.RnnParams;
 import dev.kiln.RnnResult;
 import dev.kiln.Tensor;
@@ -154,6 +157,30 @@ public final class Workloads {
                 q.close();
                 k.close();
                 v.close();
+            }
+        };
+    }
+
+    /** Inference of a zoo model (eval mode: dropout off, batch norm on running statistics). */
+    public static Workload model(Device device, ZooModel model, int batch) {
+        Module net = model.build().apply(device);
+        net.eval();
+        Tensor x = device.randn(new Generator(2024 + batch), model.inputDims(batch));
+        device.synchronize();
+        return new Workload() {
+            @Override
+            public void run() {
+                // The scope frees the logits and anything a layer left behind; parameters were made outside it.
+                try (Scope s = Kiln.scope()) {
+                    net.forward(x);
+                    device.synchronize();
+                }
+            }
+
+            @Override
+            public void close() {
+                x.close();
+                net.close();
             }
         };
     }
