@@ -28,6 +28,9 @@ public final class MachineInfo {
                 .orElse(-1L);
     }
 
+    /** The 1-minute load average, or NaN where the OS does not say. */
+    public static double loadAverage() { return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(); }
+
     public static String jvm() {
         return System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
                 + " (" + System.getProperty("java.vm.vendor") + ")";
@@ -76,6 +79,7 @@ public final class MachineInfo {
         m.put("cpu", cpuModel());
         m.put("logical_cores", logicalCores());
         m.put("memory_bytes", memoryBytes());
+        m.put("load_average", loadAverage());
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         m.put("jvm", jvm());
         m.put("vector_bits", vectorBits());

@@ -74,6 +74,13 @@ public final class Main {
         System.out.printf("Kiln bench on %s (%d logical cores), %s%n", MachineInfo.cpuModel(), MachineInfo.logicalCores(), MachineInfo.jvm());
         System.out.printf("Time budget %.1f s per row; conv batches %s%n", options.timeBudgetSeconds(), options.batches());
 
+        double load = MachineInfo.loadAverage();
+        if (load > MachineInfo.logicalCores() * 0.5) {
+            String warning = String.format("load average %.1f on %d cores when the run started: other processes compete for the CPU,"
+                    + " so CPU numbers will be low and noisy", load, MachineInfo.logicalCores());
+            System.out.println("warning: " + warning);
+            notes.add(warning);
+        }
         double peakSeconds = options.quick() ? 1 : 3;
         FmaPeak.Result peak = FmaPeak.measure(MachineInfo.logicalCores(), peakSeconds);
         System.out.printf("CPU FP32 FMA peak (measured, %d threads, %d-bit vectors): %.1f GFLOP/s (%.1f per core)%n",

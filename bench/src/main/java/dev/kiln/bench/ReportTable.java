@@ -96,5 +96,8 @@ final class ReportTable {
 
     static String percent(double v) { return Double.isNaN(v) ? "-" : String.format("%.0f%%", v * 100); }
 
-    static String times(double v) { return Double.isNaN(v) ? "-" : String.format("%.2fx", v); }
+    static String times(double v) {
+        if (Double.isNaN(v)) return "-";
+        return String.format(v < 0.095 ? "%.3fx" : "%.2fx", v);
+    }
 }
