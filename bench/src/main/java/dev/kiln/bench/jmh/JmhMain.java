@@ -57,7 +57,7 @@ public final class JmhMain {
             double gflops = flops / seconds * 1e-9;
             if (p.getBenchmark().contains("OpenBlasGemm")) blasGflops.put(Integer.parseInt(p.getParam("size")), gflops);
             lines.add(new String[] {p.getBenchmark().replaceFirst(".*\\.(\\w+\\.\\w+)$", "$1"), describe(p),
-                    String.format(Locale.ROOT, "%.3f", seconds * 1e3), String.format(Locale.ROOT, "%.1f", gflops),
+                    String.format(Locale.ROOT, "%.3f", seconds * 1e3), String.format(Locale.ROOT, gflops < 10 ? "%.3f" : "%.1f", gflops),
                     String.format(Locale.ROOT, "%.0f%%", 100 * gflops / peak.gflops())});
         }
         System.out.printf("%nGFLOP/s (FP32 FMA peak measured here: %.1f GFLOP/s on %d threads)%n", peak.gflops(), peak.threads());
@@ -68,7 +68,10 @@ public final class JmhMain {
             if (l[0].startsWith("GemmBenchmark")) {
                 Integer size = Integer.valueOf(l[1].replaceAll(".*size=(\\d+).*", "$1"));
                 Double ref = blasGflops.get(size);
-                if (ref != null) vsBlas = String.format(Locale.ROOT, "%.2fx", Double.parseDouble(l[3]) / ref);
+                if (ref != null) {
+                    double ratio = Double.parseDouble(l[3]) / ref;
+                    vsBlas = String.format(Locale.ROOT, ratio < 0.095 ? "%.3fx" : "%.2fx", ratio);
+                }
             }
             System.out.printf(format, l[0], l[1], l[2], l[3], l[4], vsBlas);
         }
