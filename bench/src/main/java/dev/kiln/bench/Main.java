@@ -120,6 +120,14 @@ public final class Main {
         Path file = writeJson(started);
         Path md = writeMarkdown(file, started, peak, blas);
         System.out.println("Reports: " + file + ", " + md);
+        try {
+            for (Path chart : Charts.write(rows, Path.of(file.toString().replaceFirst("\\.json$", "")))) {
+                System.out.println("Chart: " + chart);
+            }
+        } catch (IOException | RuntimeException | LinkageError e) {
+            // A machine without fonts or AWT libraries still gets the table, JSON and Markdown.
+            System.out.println("note: no charts: " + e);
+        }
         boolean anyFailed = rows.stream().anyMatch(r -> !r.ok());
         return devices.isEmpty() || anyFailed ? 1 : 0;
     }
