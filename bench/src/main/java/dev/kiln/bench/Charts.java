@@ -40,7 +40,7 @@ final class Charts {
         XYChart chart = new XYChartBuilder().width(900).height(560).title("Square SGEMM")
                 .xAxisTitle("n (n x n x n)").yAxisTitle("GFLOP/s").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
-        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setYAxisMin(0.0);
         for (String backend : backends(gemm)) {
             List<Row> mine = gemm.stream().filter(r -> r.backend().equals(backend)).toList();
             List<Double> sizes = mine.stream().map(r -> Double.valueOf(r.name().replaceAll("\\D", ""))).toList();
