@@ -31,12 +31,13 @@ public final class Sampler {
     public Result measure(Op op) throws Exception {
         long start = System.nanoTime();
         double first = time(op);
-        // Warm-up: a quarter of the budget, at least two more calls.
+        // Warm-up: a quarter of the budget, at least two more calls (one for an op slower than that).
         double warmBudget = budgetSeconds * 0.25;
+        int minWarm = first > warmBudget ? 1 : 2;
         long warmStart = System.nanoTime();
-        for (int i = 0; i < 2 || elapsed(warmStart) < warmBudget; i++) {
+        for (int i = 0; i < minWarm || elapsed(warmStart) < warmBudget; i++) {
             time(op);
-            if (elapsed(start) > budgetSeconds && i >= 1) break;
+            if (elapsed(start) > budgetSeconds && i + 1 >= minWarm) break;
         }
         double[] samples = new double[MAX_SAMPLES];
         int n = 0;
