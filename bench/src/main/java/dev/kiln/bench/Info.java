@@ -15,6 +15,11 @@ public final class Info {
                 + OpenBlas.get().map(b -> b.source() + " — " + b.config()).orElse(OpenBlas.unavailableReason()));
         System.out.println();
         List<Map<String, Object>> backends = MachineInfo.backends();
+        String loadError = MachineInfo.providerError();
+        if (loadError != null) {
+            System.out.println(loadError);
+            System.exit(1);
+        }
         if (backends.isEmpty()) {
             System.out.println("No backend plugin on the class path (expected META-INF/services/dev.kiln.spi.BackendProvider"
                     + " in engine-cpu, engine-opencl, engine-cuda).");

@@ -40,10 +40,32 @@ public final class MachineInfo {
         return jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
     }
 
+    /**
+     * {@link Kiln#providers()}, or none when a plugin's provider class cannot even be loaded (a
+     * missing dependency jar): {@link #providerError()} then says which.
+     */
+    public static List<BackendProvider> providers() {
+        try {
+            return Kiln.providers();
+        } catch (java.util.ServiceConfigurationError e) {
+            return List.of();
+        }
+    }
+
+    /** Why {@link #providers()} came back empty, or null. */
+    public static String providerError() {
+        try {
+            Kiln.providers();
+            return null;
+        } catch (java.util.ServiceConfigurationError e) {
+            return "a backend plugin failed to load: " + e.getMessage() + (e.getCause() != null ? " (" + e.getCause() + ")" : "");
+        }
+    }
+
     /** Every provider found, as {@code ./kiln info} shows it and the JSON report stores it. */
     public static List<Map<String, Object>> backends() {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (BackendProvider p : Kiln.providers()) {
+        for (BackendProvider p : providers()) {
             Map<String, Object> b = new LinkedHashMap<>();
             b.put("name", p.name());
             b.put("rank", p.rank());

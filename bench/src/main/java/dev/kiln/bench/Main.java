@@ -135,7 +135,9 @@ public final class Main {
     private List<String> chooseDevices() {
         if (!options.backends().isEmpty()) return options.backends();
         List<String> out = new ArrayList<>();
-        List<BackendProvider> providers = new ArrayList<>(Kiln.providers());
+        String loadError = MachineInfo.providerError();
+        if (loadError != null) notes.add(loadError);
+        List<BackendProvider> providers = new ArrayList<>(MachineInfo.providers());
         // The CPU backend first: every other backend's rows are compared with it.
         providers.sort((a, b) -> Boolean.compare(!a.name().equals("cpu"), !b.name().equals("cpu")));
         for (BackendProvider p : providers) {
