@@ -169,7 +169,7 @@ public final class Main {
         Device device;
         try {
             device = Kiln.device(deviceName);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | java.util.ServiceConfigurationError e) {
             tasks.add(new Task(deviceName, () -> Row.failed(deviceName, "open", deviceName, "", 0, 0, e.getMessage())));
             return tasks;
         }
