@@ -36,7 +36,7 @@ public final class Main {
         this.commandLine = commandLine;
         this.options = options;
         this.previous = previous;
-        this.table = new ReportTable(this, previous != null);
+        this.table = new ReportTable(this, options.compareTorch(), previous != null);
     }
 
     public static void main(String[] args) throws Exception {
@@ -90,6 +90,7 @@ public final class Main {
         cpuPeak.put("vector_bits", peak.vectorBits());
         peaks.put("cpu", cpuPeak);
         peaks.put("openblas", cpuPeak);
+        if (options.compareTorch()) peaks.put(TorchPeer.BACKEND, cpuPeak);
 
         Optional<OpenBlas> blas = OpenBlas.get();
         System.out.println("Reference: " + blas.map(b -> "OpenBLAS " + b.config() + " (" + b.source() + ", " + b.threads() + " threads)")
@@ -101,9 +102,13 @@ public final class Main {
         List<List<Task>> groups = new ArrayList<>();
         blas.ifPresent(b -> groups.add(openBlasTasks(b)));
         for (String d : devices) groups.add(deviceTasks(d));
-        int total = groups.stream().mapToInt(List::size).sum();
+        List<Spec> torchPlan = options.compareTorch() ? Spec.plan(options) : List.of();
+        int total = groups.stream().mapToInt(List::size).sum() + torchPlan.size();
         progress = new Progress(total);
         table.printHeader();
+        // OpenBLAS, then PyTorch, then the Kiln devices: every ratio's reference is in before its row prints.
+        if (blas.isPresent()) runGroup(groups.removeFirst());
+        if (!torchPlan.isEmpty()) runTorch(torchPlan);
         for (List<Task> group : groups) runGroup(group);
         progress.done();
 
@@ -173,38 +178,9 @@ public final class Main {
             tasks.add(new Task(deviceName, () -> Row.failed(deviceName, "open", deviceName, "", 0, 0, e.getMessage())));
             return tasks;
         }
-        for (int n : options.gemmSizes()) {
-            String name = "gemm " + n;
-            if (!options.selected(name)) continue;
-            tasks.add(new Task(deviceName + " " + name, () -> measure(deviceName, "gemm", name, n + "x" + n + "x" + n, 1,
-                    Workloads.gemmFlops(n), () -> Workloads.gemm(device, n))));
-        }
-        for (ConvLayer layer : ConvLayer.ALL) {
-            if (!options.selected(layer.name())) continue;
-            for (int batch : options.batches()) {
-                tasks.add(new Task(deviceName + " " + layer.name() + " b" + batch, () -> measure(deviceName, "conv", layer.name(),
-                        layer.geometry(), batch, layer.flops(batch), () -> Workloads.conv(device, layer, batch))));
-            }
-        }
-        for (int batch : options.batches()) {
-            if (options.selected("lstm")) {
-                tasks.add(new Task(deviceName + " lstm b" + batch, () -> measure(deviceName, "lstm", "lstm",
-                        Workloads.lstmGeometry(), batch, Workloads.lstmFlops(batch), () -> Workloads.lstm(device, batch))));
-            }
-        }
-        for (int batch : options.batches()) {
-            if (options.selected("attention")) {
-                tasks.add(new Task(deviceName + " attention b" + batch, () -> measure(deviceName, "attn", "attention",
-                        Workloads.attentionGeometry(), batch, Workloads.attentionFlops(batch), () -> Workloads.attention(device, batch))));
-            }
-        }
-        for (String modelName : options.models()) {
-            ZooModel model = ZooModel.byName(modelName).orElseThrow();
-            if (!options.selected(modelName)) continue;
-            for (int batch : options.batches()) {
-                tasks.add(new Task(deviceName + " " + modelName + " b" + batch, () -> measure(deviceName, "model", modelName,
-                        model.geometry(), batch, Double.NaN, () -> Workloads.model(device, model, batch))));
-            }
+        for (Spec spec : Spec.plan(options)) {
+            tasks.add(new Task(deviceName + " " + spec.label(), () -> measure(deviceName, spec.kernel(), spec.name(),
+                    spec.geometry(), spec.batch(), spec.flops(), () -> spec.setup(device))));
         }
         return tasks;
     }
@@ -229,6 +205,24 @@ public final class Main {
             table.printRow(r);
         }
         flush(pending);
+    }
+
+    private void runTorch(List<Spec> plan) {
+        progress.start("torch: PyTorch subprocess (" + TorchPeer.python() + ")");
+        try {
+            String version = TorchPeer.run(plan, options.timeBudgetSeconds(), MachineInfo.logicalCores(), r -> {
+                rows.add(r);
+                progress.clear();
+                table.printRow(r);
+                progress.start("torch: PyTorch subprocess");
+            });
+            notes.add("torch rows: " + version + " on the CPU, run by " + TorchPeer.python());
+        } catch (IOException | RuntimeException e) {
+            notes.add("--compare-torch: no PyTorch rows: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        progress.clear();
     }
 
     private void flush(List<Row> pending) {
@@ -274,8 +268,14 @@ public final class Main {
 
     /** Speedup over the CPU backend on the same work. */
     double versusCpu(Row r) {
-        if (r.backend().equals("cpu") || r.backend().equals("openblas")) return Double.NaN;
+        if (r.backend().equals("cpu") || r.backend().equals("openblas") || r.backend().equals(TorchPeer.BACKEND)) return Double.NaN;
         return ratio(r, x -> x.backend().equals("cpu"));
+    }
+
+    /** Throughput relative to PyTorch on the CPU on the same work (>1: Kiln is faster). */
+    double versusTorch(Row r) {
+        if (r.backend().equals(TorchPeer.BACKEND) || r.backend().equals("openblas")) return Double.NaN;
+        return ratio(r, x -> x.backend().equals(TorchPeer.BACKEND));
     }
 
     /** Speedup over the same row of the --compare run (>1: faster now). */
@@ -325,6 +325,7 @@ public final class Main {
         opts.put("models", options.models());
         opts.put("only", options.only() == null ? null : options.only().pattern());
         opts.put("compare", options.compare() == null ? null : options.compare().toString());
+        opts.put("compare_torch", options.compareTorch());
         root.put("options", opts);
         root.put("machine", MachineInfo.describe());
         root.put("peaks", peaks);
@@ -386,6 +387,7 @@ public final class Main {
             m.put("fraction_of_peak", fractionOfPeak(r));
             m.put("vs_openblas", versusOpenBlas(r));
             m.put("vs_cpu", versusCpu(r));
+            if (options.compareTorch()) m.put("vs_torch", versusTorch(r));
             if (previous != null) m.put("vs_old", versusOld(r));
         } else {
             m.put("error", r.error());

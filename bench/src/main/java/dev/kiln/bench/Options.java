@@ -9,7 +9,7 @@ import java.util.regex.PatternSyntaxException;
 
 /** The options of {@code ./kiln bench}. */
 public record Options(List<String> backends, double timeBudgetSeconds, Path out, boolean quick, List<Integer> batches,
-        List<Integer> gemmSizes, List<String> models, Pattern only, Path compare, boolean help) {
+        List<Integer> gemmSizes, List<String> models, Pattern only, Path compare, boolean compareTorch, boolean help) {
 
     public static final String USAGE = """
             Usage: ./kiln bench [OPTIONS]
@@ -21,6 +21,8 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
               --only REGEX         only rows whose name matches, e.g. 'gemm|alexnet'
               --out DIR            where the JSON and Markdown reports go (default bench-out)
               --compare OLD.json   add the speedup of each row over the same row of an earlier run
+              --compare-torch      time the same rows in PyTorch on the CPU (a Python subprocess: /usr/bin/python3
+                                   or KILN_PYTHON, with torch and torchvision) and add Kiln/PyTorch
               --quick              a short run: 1 s per row, batch 1, GEMM up to 1024, lenet5 and alexnet
               --help               this text
             """;
@@ -31,6 +33,7 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
         Path out = Path.of("bench-out");
         boolean quick = false;
         boolean help = false;
+        boolean compareTorch = false;
         List<Integer> batches = null;
         Pattern only = null;
         Path compare = null;
@@ -46,6 +49,7 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
             switch (a) {
                 case "--quick" -> quick = true;
                 case "--help", "-h" -> help = true;
+                case "--compare-torch" -> compareTorch = true;
                 case "--backends" -> backends = split(value != null ? value : next(args, ++i, a));
                 case "--time-budget" -> budget = positive(a, value != null ? value : next(args, ++i, a));
                 case "--out" -> out = Path.of(value != null ? value : next(args, ++i, a));
@@ -61,7 +65,7 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
         List<Integer> batchList = batches != null ? batches : quick ? List.of(1) : List.of(1, 32);
         List<Integer> sizes = quick ? List.of(256, 512, 1024) : List.of(256, 512, 1024, 2048);
         return new Options(backends, b, out, quick, batchList, sizes,
-                models != null ? models : quick ? List.of("lenet5", "alexnet") : ZooModel.DEFAULT, only, compare, help);
+                models != null ? models : quick ? List.of("lenet5", "alexnet") : ZooModel.DEFAULT, only, compare, compareTorch, help);
     }
 
     public boolean selected(String rowName) { return only == null || only.matcher(rowName).find(); }

@@ -2,33 +2,54 @@ package dev.kiln.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /** The report's columns, printed to the terminal one row at a time and written as Markdown at the end. */
 final class ReportTable {
-    private static final String[] HEADERS = {"backend", "op", "name", "batch", "median ms", "p90 ms", "min ms", "max ms", "n",
-            "GFLOP/s", "img/s", "%peak", "vs BLAS", "vs CPU", "vs old"};
-    private static final int[] WIDTHS = {-9, -5, -24, 5, 9, 9, 9, 9, 5, 9, 8, 6, 8, 7, 7};
+    /** A column: its header, its width (negative: left-aligned), and its cell of a measured row. */
+    private record Column(String header, int width, Function<Row, String> cell) {}
 
-    private final Main report;
-    private final int columns;
+    private final List<Column> columns = new ArrayList<>();
 
-    /** {@code compare}: whether a --compare run is loaded (adds the "vs old" column). */
-    ReportTable(Main report, boolean compare) {
-        this.report = report;
-        this.columns = compare ? HEADERS.length : HEADERS.length - 1;
+    /** {@code torch}: a PyTorch peer ran (adds "vs torch"); {@code compare}: a --compare run is loaded (adds "vs old"). */
+    ReportTable(Main report, boolean torch, boolean compare) {
+        add("backend", -9, Row::backend);
+        add("op", -5, Row::kernel);
+        add("name", -24, Row::name);
+        add("batch", 5, r -> String.valueOf(r.batch()));
+        add("median ms", 9, r -> ms(r.result().stats().median()));
+        add("p90 ms", 9, r -> ms(r.result().stats().p90()));
+        add("min ms", 9, r -> ms(r.result().stats().min()));
+        add("max ms", 9, r -> ms(r.result().stats().max()));
+        add("n", 5, r -> String.valueOf(r.result().stats().samples()));
+        add("GFLOP/s", 9, r -> fixed(r.gflops(), 1));
+        add("img/s", 8, r -> fixed(r.itemsPerSecond(), 1));
+        add("%peak", 6, r -> percent(report.fractionOfPeak(r)));
+        add("vs BLAS", 8, r -> times(report.versusOpenBlas(r)));
+        add("vs CPU", 7, r -> times(report.versusCpu(r)));
+        if (torch) add("vs torch", 8, r -> times(report.versusTorch(r)));
+        if (compare) add("vs old", 7, r -> times(report.versusOld(r)));
     }
 
+    private void add(String header, int width, Function<Row, String> cell) { columns.add(new Column(header, width, cell)); }
+
+    static final String LEGEND = """
+            GFLOP/s and img/s (models: images per second) from the median; %peak: of the CPU's measured FMA peak
+            (other devices: of their best GEMM); vs BLAS: throughput / OpenBLAS on the same GEMM; vs CPU: speedup
+            over the cpu backend; vs torch: over PyTorch on the CPU (--compare-torch); vs old: over --compare.
+            """;
+
     void printHeader() {
-        System.out.println(line(List.of(HEADERS).subList(0, columns)));
+        System.out.println(line(columns.stream().map(Column::header).toList()));
         System.out.println("-".repeat(width()));
     }
 
     void printRow(Row r) {
         if (!r.ok()) {
             System.out.printf("%-9s %-5s %-24s %5s  FAILED: %s%n", r.backend(), r.kernel(), r.name(), r.batch(), r.error());
-            return;
+        } else {
+            System.out.println(line(cells(r)));
         }
-        System.out.println(line(cells(r)));
         System.out.flush();
     }
 
@@ -37,38 +58,26 @@ final class ReportTable {
         LEGEND.lines().forEach(System.out::println);
     }
 
-    static final String LEGEND = """
-            GFLOP/s and img/s (models: images per second) from the median; %peak: of the CPU's measured FMA peak (other devices: of their best GEMM);
-            vs BLAS: throughput / OpenBLAS on the same GEMM; vs CPU: speedup over the cpu backend; vs old: over --compare.
-            """;
-
-    /** The row as a Markdown table, header included. */
+    /** The rows as a Markdown table, header included. */
     String markdown(List<Row> rows) {
-        StringBuilder md = new StringBuilder();
-        List<String> header = List.of(HEADERS).subList(0, columns);
-        md.append("| ").append(String.join(" | ", header)).append(" |\n|");
-        for (int i = 0; i < columns; i++) md.append(WIDTHS[i] < 0 ? " --- |" : " ---: |");
+        StringBuilder md = new StringBuilder("|");
+        for (Column c : columns) md.append(' ').append(c.header).append(" |");
+        md.append("\n|");
+        for (Column c : columns) md.append(c.width < 0 ? " --- |" : " ---: |");
         md.append('\n');
         for (Row r : rows) {
-            List<String> c = r.ok() ? cells(r) : failedCells(r);
-            md.append("| ").append(String.join(" | ", c)).append(" |\n");
+            List<String> cells = r.ok() ? cells(r) : failedCells(r);
+            md.append("| ").append(String.join(" | ", cells)).append(" |\n");
         }
         return md.toString();
     }
 
-    private List<String> cells(Row r) {
-        Stats s = r.result().stats();
-        List<String> c = new ArrayList<>(List.of(r.backend(), r.kernel(), r.name(), String.valueOf(r.batch()), ms(s.median()),
-                ms(s.p90()), ms(s.min()), ms(s.max()), String.valueOf(s.samples()), fixed(r.gflops(), 1),
-                fixed(r.itemsPerSecond(), 1), percent(report.fractionOfPeak(r)), times(report.versusOpenBlas(r)), times(report.versusCpu(r)),
-                times(report.versusOld(r))));
-        return c.subList(0, columns);
-    }
+    private List<String> cells(Row r) { return columns.stream().map(c -> c.cell.apply(r)).toList(); }
 
     private List<String> failedCells(Row r) {
         List<String> c = new ArrayList<>(List.of(r.backend(), r.kernel(), r.name(), String.valueOf(r.batch()),
                 "failed: " + r.error().replace('|', '/')));
-        while (c.size() < columns) c.add("");
+        while (c.size() < columns.size()) c.add("");
         return c;
     }
 
@@ -76,16 +85,12 @@ final class ReportTable {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < cells.size(); i++) {
             if (i > 0) b.append(' ');
-            b.append(String.format("%" + WIDTHS[i] + "s", cells.get(i)));
+            b.append(String.format("%" + columns.get(i).width + "s", cells.get(i)));
         }
         return b.toString();
     }
 
-    private int width() {
-        int w = columns - 1;
-        for (int i = 0; i < columns; i++) w += Math.abs(WIDTHS[i]);
-        return w;
-    }
+    private int width() { return columns.stream().mapToInt(c -> Math.abs(c.width)).sum() + columns.size() - 1; }
 
     static String ms(double seconds) {
         double v = seconds * 1e3;
