@@ -28,7 +28,7 @@ final class Gemm {
         this.mr = kernel.mr();
         this.nr = kernel.nr();
         int mcMax = roundUp(MC, mr), ncMax = roundUp(NC, nr);
-        this.packs = ThreadLocal.withInitial(() -> new float[][] {new float[mcMax * KC], new float[KC * ncMax]});
+        this.packs = ThreadLocal.withInitial(() -> new float[][] {new float[mcMax * KC], new float[KC * ncMax], new float[mr * nr]});
     }
 
     private static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
@@ -83,7 +83,7 @@ final class Gemm {
         long bBase = b.offset() + bi * sb[0] + n0 * sb[2];
         long cBase = c.offset() + bi * sc[0] + m0 * sc[1] + n0 * sc[2];
         float[][] p = packs.get();
-        float[] ap = p[0], bp = p[1];
+        float[] ap = p[0], bp = p[1], acc = p[2];
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kc = Math.min(KC, k - k0);
             packB(bs, bBase + k0 * sb[1], sb[1], sb[2], kc, nc, bp);
@@ -94,7 +94,7 @@ final class Gemm {
                 int bo = (j / nr) * kc * nr;
                 for (int i = 0; i < mc; i += mr) {
                     int mv = Math.min(mr, mc - i);
-                    kernel.tile(kc, ap, (i / mr) * kc * mr, bp, bo, cs, cBase + i * sc[1] + j * sc[2], sc[1], sc[2], mv, nv, alpha, bet);
+                    kernel.tile(kc, ap, (i / mr) * kc * mr, bp, bo, cs, cBase + i * sc[1] + j * sc[2], sc[1], sc[2], mv, nv, alpha, bet, acc);
                 }
             }
         }

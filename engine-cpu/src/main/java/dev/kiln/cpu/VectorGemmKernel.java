@@ -24,7 +24,7 @@ final class VectorGemmKernel implements GemmKernel {
 
     @Override
     public void tile(int kc, float[] ap, int ao, float[] bp, int bo, MemorySegment c, long cOff, long rs, long cs,
-                     int mv, int nv, float alpha, float beta) {
+                     int mv, int nv, float alpha, float beta, float[] acc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
@@ -42,31 +42,28 @@ final class VectorGemmKernel implements GemmKernel {
             a = FloatVector.broadcast(S, ap[ao + 5]);
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
         }
-        if (mv == MR && nv == NR && cs == 1) {
-            row(c00, c01, c, cOff, alpha, beta);
-            row(c10, c11, c, cOff + rs, alpha, beta);
-            row(c20, c21, c, cOff + 2 * rs, alpha, beta);
-            row(c30, c31, c, cOff + 3 * rs, alpha, beta);
-            row(c40, c41, c, cOff + 4 * rs, alpha, beta);
-            row(c50, c51, c, cOff + 5 * rs, alpha, beta);
-            return;
-        }
-        float[] acc = new float[MR * NR];
-        FloatVector[] rows = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-        for (int v = 0; v < rows.length; v++) rows[v].intoArray(acc, v * L);
-        GemmKernel.store(acc, NR, c, cOff, rs, cs, mv, nv, alpha, beta);
+        // Spill to the scratch tile: vectors never cross a call that the JIT might not inline
+        // (that would box them and cost more than the whole tile).
+        c00.intoArray(acc, 0); c01.intoArray(acc, L);
+        c10.intoArray(acc, NR); c11.intoArray(acc, NR + L);
+        c20.intoArray(acc, 2 * NR); c21.intoArray(acc, 2 * NR + L);
+        c30.intoArray(acc, 3 * NR); c31.intoArray(acc, 3 * NR + L);
+        c40.intoArray(acc, 4 * NR); c41.intoArray(acc, 4 * NR + L);
+        c50.intoArray(acc, 5 * NR); c51.intoArray(acc, 5 * NR + L);
+        if (mv == MR && nv == NR && cs == 1) store(acc, c, cOff, rs, alpha, beta);
+        else GemmKernel.store(acc, NR, c, cOff, rs, cs, mv, nv, alpha, beta);
     }
 
-    private static void row(FloatVector v0, FloatVector v1, MemorySegment c, long at, float alpha, float beta) {
-        long b0 = at * 4, b1 = (at + L) * 4;
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        if (beta == 0) {
-            v0.mul(va).intoMemorySegment(c, b0, O);
-            v1.mul(va).intoMemorySegment(c, b1, O);
-        } else {
-            FloatVector vb = FloatVector.broadcast(S, beta);
-            v0.fma(va, FloatVector.fromMemorySegment(S, c, b0, O).mul(vb)).intoMemorySegment(c, b0, O);
-            v1.fma(va, FloatVector.fromMemorySegment(S, c, b1, O).mul(vb)).intoMemorySegment(c, b1, O);
+    /** Full tile, contiguous C rows: C = alpha * acc + beta * C, a vector at a time. */
+    private static void store(float[] acc, MemorySegment c, long cOff, long rs, float alpha, float beta) {
+        FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
+        for (int i = 0; i < MR; i++) {
+            for (int v = 0; v < NR; v += L) {
+                long at = (cOff + i * rs + v) * 4;
+                FloatVector r = FloatVector.fromArray(S, acc, i * NR + v).mul(va);
+                if (beta != 0) r = FloatVector.fromMemorySegment(S, c, at, O).fma(vb, r);
+                r.intoMemorySegment(c, at, O);
+            }
         }
     }
 }
