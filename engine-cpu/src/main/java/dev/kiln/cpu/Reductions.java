@@ -54,6 +54,11 @@ final class Reductions {
             throw new ShapeException("reduce " + op + ": reduces exactly one axis, got input " + Arrays.toString(xs)
                     + " to output " + Arrays.toString(os));
         }
+        if (x.dtype().isFloating() && (op == ReduceOp.SUM || op == ReduceOp.MAX || op == ReduceOp.MIN) && reducedNonTrivial > 0
+                && r > 0 && os[r - 1] == xs[r - 1] && xs[r - 1] >= 8 && x.strides()[r - 1] == 1 && out.strides()[r - 1] == 1 && Arrays.stream(redShape).allMatch(e -> e > 0)) {
+            byColumns(op, x, out, keptShape, keptOut, keptX, redShape, redX);
+            return;
+        }
         StridedLoop outer = new StridedLoop(keptShape, new long[] {out.offset(), x.offset()}, keptOut, keptX);
         StridedLoop inner = new StridedLoop(redShape, new long[] {0}, redX);
         long blocks = outer.numel, blockSize = inner.numel;
@@ -94,6 +99,43 @@ final class Reductions {
                 Acc total = new Acc();
                 for (Acc p : parts) combine(op, total, p, floating);
                 write(op, oseg, ot, o[0] + j * so, total, floating);
+            }
+        });
+    }
+
+    /**
+     * The last axis is kept and contiguous, outer axes are reduced ([N, C] summed over N, the bias
+     * gradient): walk x row by row, accumulating a strip of columns in double, instead of one
+     * strided column per output element.
+     */
+    private static void byColumns(ReduceOp op, View x, View out, int[] keptShape, long[] keptOut, long[] keptX, int[] redShape, long[] redX) {
+        int k = keptShape.length, cols = keptShape[k - 1];
+        StridedLoop outer = new StridedLoop(java.util.Arrays.copyOf(keptShape, k - 1), new long[] {out.offset(), x.offset()},
+                java.util.Arrays.copyOf(keptOut, k - 1), java.util.Arrays.copyOf(keptX, k - 1));
+        StridedLoop inner = new StridedLoop(redShape, new long[] {0}, redX);
+        MemorySegment xs = ((CpuBuffer) x.buffer()).segment(), os = ((CpuBuffer) out.buffer()).segment();
+        DType xt = x.dtype(), ot = out.dtype();
+        int strips = (cols + TILE - 1) / TILE;
+        long tasks = outer.numel * strips, rows = inner.numel, st = inner.innerStride(0);
+        Parallel.forRange(tasks, Math.max(2, Parallel.ELEMENT_THRESHOLD / Math.max(1, rows * Math.min(cols, TILE))), 1, (s, e) -> {
+            double[] acc = new double[TILE], row = new double[TILE];
+            for (long t = s; t < e; t++) {
+                long p = t / strips;
+                int c0 = (int) (t % strips) * TILE, w = Math.min(TILE, cols - c0);
+                long[] base = new long[2];
+                outer.run(p, p + 1, 1, (o, n, i) -> { base[0] = o[0]; base[1] = o[1]; });
+                java.util.Arrays.fill(acc, 0, w, 0);
+                boolean[] first = {true};
+                inner.run(0, rows, 1 << 20, (o, n, i) -> {
+                    for (int q = 0; q < n; q++) {
+                        Elem.loadD(xs, xt, base[1] + o[0] + q * st + c0, 1, w, row);
+                        if (first[0]) { System.arraycopy(row, 0, acc, 0, w); first[0] = false; }
+                        else if (op == ReduceOp.SUM) for (int j = 0; j < w; j++) acc[j] += row[j];
+                        else if (op == ReduceOp.MAX) for (int j = 0; j < w; j++) acc[j] = Math.max(acc[j], row[j]);
+                        else for (int j = 0; j < w; j++) acc[j] = Math.min(acc[j], row[j]);
+                    }
+                });
+                Elem.storeD(os, ot, base[0] + c0, 1, w, acc);
             }
         });
     }

@@ -66,6 +66,18 @@ class MemoryAndApiTest {
     }
 
     @Test
+    void impossibleAllocationIsATypedErrorAndTheDeviceStaysUsable() {
+        CpuBackend be = new CpuBackend(true);
+        dev.kiln.DeviceOutOfMemoryException e = assertThrows(dev.kiln.DeviceOutOfMemoryException.class, () -> be.allocate(1L << 50));
+        assertTrue(e.getMessage().contains("cpu"), e.getMessage());
+        assertEquals(0, be.bytesInUse());
+        Buffer ok = be.allocate(1024);
+        be.free(ok);
+        assertThrows(KilnException.class, () -> be.allocate(-1));
+        be.close();
+    }
+
+    @Test
     void copiesCheckTheirRanges() {
         CpuBackend be = Fixture.VECTOR;
         Buffer a = be.allocate(64), b = be.allocate(64);

@@ -28,6 +28,8 @@ class ReductionTest {
                 new Case("last axis, odd lengths", new int[] {3, 7}, new boolean[] {false, true}, null),
                 new Case("last axis, length 1", new int[] {5, 1}, new boolean[] {false, true}, null),
                 new Case("first axis", new int[] {37, 9}, new boolean[] {true, false}, null),
+                new Case("first axis, wide rows (column strips, parallel)", new int[] {300, 1030}, new boolean[] {true, false}, null),
+                new Case("outer axes around a kept one", new int[] {4, 6, 5, 20}, new boolean[] {true, false, true, false}, null),
                 new Case("middle axes", new int[] {3, 5, 6, 4}, new boolean[] {false, true, true, false}, null),
                 new Case("all axes", new int[] {4, 5, 6}, new boolean[] {true, true, true}, null),
                 new Case("permuted input", new int[] {6, 11, 5}, new boolean[] {false, true, false}, new int[] {2, 1, 0}),
