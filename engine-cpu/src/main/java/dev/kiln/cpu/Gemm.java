@@ -28,7 +28,7 @@ final class Gemm {
         this.mr = kernel.mr();
         this.nr = kernel.nr();
         int mcMax = roundUp(MC, mr), ncMax = roundUp(NC, nr);
-        this.packs = ThreadLocal.withInitial(() -> new float[][] {new float[mcMax * KC], new float[KC * ncMax], new float[mr * nr]});
+        this.packs = ThreadLocal.withInitial(() -> new float[][] {new float[mcMax * KC], new float[KC * ncMax], new float[mr * nr], new float[KC]});
     }
 
     private static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
@@ -87,7 +87,7 @@ final class Gemm {
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kc = Math.min(KC, k - k0);
             packB(bs, bBase + k0 * sb[1], sb[1], sb[2], kc, nc, bp);
-            packA(as, aBase + k0 * sa[2], sa[1], sa[2], mc, kc, ap);
+            packA(as, aBase + k0 * sa[2], sa[1], sa[2], mc, kc, ap, p[3]);
             float bet = k0 == 0 ? beta : 1f;
             for (int j = 0; j < nc; j += nr) {
                 int nv = Math.min(nr, nc - j);
@@ -101,7 +101,7 @@ final class Gemm {
     }
 
     /** Packs rows [0, mc) x cols [0, kc) of A (element (i, k) at base + i*rs + k*cs) into MR-row panels, zero-padded. */
-    private void packA(MemorySegment s, long base, long rs, long cs, int mc, int kc, float[] ap) {
+    private void packA(MemorySegment s, long base, long rs, long cs, int mc, int kc, float[] ap, float[] rowBuf) {
         for (int i0 = 0; i0 < mc; i0 += mr) {
             int panel = (i0 / mr) * kc * mr;
             for (int i = 0; i < mr; i++) {
@@ -111,7 +111,13 @@ final class Gemm {
                     continue;
                 }
                 long r = base + row * rs;
-                for (int kk = 0; kk < kc; kk++) ap[panel + kk * mr + i] = s.getAtIndex(F, r + kk * cs);
+                if (cs == 1) {
+                    // Row-major A: one bulk read of the row, then the interleave.
+                    MemorySegment.copy(s, F, r * 4, rowBuf, 0, kc);
+                    for (int kk = 0; kk < kc; kk++) ap[panel + kk * mr + i] = rowBuf[kk];
+                } else {
+                    for (int kk = 0; kk < kc; kk++) ap[panel + kk * mr + i] = s.getAtIndex(F, r + kk * cs);
+                }
             }
         }
     }

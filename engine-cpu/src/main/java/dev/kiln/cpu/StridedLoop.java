@@ -10,7 +10,7 @@ import dev.kiln.spi.View;
  * operand's element offset and the row-major index of the first element.
  */
 final class StridedLoop {
-    /** Receives one segment: {@code offs[k]} is operand k's offset of the first element. */
+    /** Receives one segment: {@code offs[k]} is operand k's offset of the first element (read it, never write it). */
     @FunctionalInterface
     interface Body {
         void segment(long[] offs, int n, long linearStart);
@@ -77,22 +77,25 @@ final class StridedLoop {
             rem /= shape[d];
         }
         long[] offs = new long[ops];
+        for (int k = 0; k < ops; k++) {
+            long o = base[k];
+            long[] s = strides[k];
+            for (int d = 0; d < r; d++) o += idx[d] * s[d];
+            offs[k] = o;
+        }
         long pos = start;
         int inner = shape[r - 1];
         while (pos < end) {
-            for (int k = 0; k < ops; k++) {
-                long o = base[k];
-                long[] s = strides[k];
-                for (int d = 0; d < r; d++) o += idx[d] * s[d];
-                offs[k] = o;
-            }
             int n = (int) Math.min(Math.min(inner - idx[r - 1], end - pos), maxLen);
             body.segment(offs, n, pos);
             pos += n;
             idx[r - 1] += n;
+            for (int k = 0; k < ops; k++) offs[k] += n * strides[k][r - 1];
+            // Odometer carry, moving each operand's offset along with the index.
             for (int d = r - 1; d > 0 && idx[d] == shape[d]; d--) {
                 idx[d] = 0;
                 idx[d - 1]++;
+                for (int k = 0; k < ops; k++) offs[k] += strides[k][d - 1] - shape[d] * strides[k][d];
             }
         }
     }
