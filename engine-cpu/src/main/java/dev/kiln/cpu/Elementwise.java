@@ -38,6 +38,10 @@ final class Elementwise {
             return;
         }
         long so = loop.innerStride(0), sx = loop.innerStride(1);
+        if (op == UnaryOp.COPY && xt == ot) {
+            copySameType(loop, xs, os, xt, so, sx);
+            return;
+        }
         Parallel.forRange(loop.numel, Parallel.ELEMENT_THRESHOLD, TILE * 8, (s, e) -> {
             if (xt.isFloating()) {
                 double[] t = new double[TILE];
@@ -55,6 +59,18 @@ final class Elementwise {
                 });
             }
         });
+    }
+
+    /** COPY without conversion (permutes, slices, concatenation): bulk runs where both sides are contiguous, else bit copies. */
+    private static void copySameType(StridedLoop loop, MemorySegment xs, MemorySegment os, DType t, long so, long sx) {
+        int size = t.byteSize();
+        Parallel.forRange(loop.numel, Parallel.ELEMENT_THRESHOLD, TILE * 8, (s, e) -> loop.run(s, e, RUN, (o, n, i) -> {
+            if (so == 1 && sx == 1) {
+                MemorySegment.copy(xs, o[1] * size, os, o[0] * size, (long) n * size);
+            } else {
+                for (int j = 0; j < n; j++) Elem.copyBits(xs, o[1] + j * sx, os, o[0] + j * so, t);
+            }
+        }));
     }
 
     void binary(BinaryOp op, View a, View b, View out) {

@@ -98,6 +98,27 @@ class IndexOpsTest {
     }
 
     @Test
+    void errorsInsideParallelWorkReachTheCallerTyped() {
+        for (CpuBackend be : Fixture.backends()) {
+            try (Fixture f = new Fixture(be)) {
+                int n = 100_000;
+                double[] idx = f.integers(n, 0, 10);
+                idx[77_777] = 10;
+                View src = f.tensor(DType.F32, new double[10 * 4], 10, 4);
+                View index = f.tensor(DType.I64, idx, n, 1).broadcastTo(new int[] {n, 4}), out = f.empty(DType.F32, n, 4);
+                KilnException e = assertThrows(KilnException.class, () -> be.gather(src, 0, index, out));
+                assertTrue(e.getMessage().contains("index 10") && e.getMessage().contains("extent 10"), e.getMessage());
+                double[] ones = new double[n];
+                java.util.Arrays.fill(ones, 1);
+                ones[n - 5] = 0;
+                View a = f.tensor(DType.I32, ones, n), b = f.tensor(DType.I32, ones, n), q = f.empty(DType.I32, n);
+                e = assertThrows(KilnException.class, () -> be.binary(dev.kiln.spi.BinaryOp.DIV, a, b, q));
+                assertTrue(e.getMessage().contains("division by zero"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void gatherWithBroadcastIndex() {
         for (CpuBackend be : Fixture.backends()) {
             try (Fixture f = new Fixture(be)) {
