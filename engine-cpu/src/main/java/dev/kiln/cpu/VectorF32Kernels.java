@@ -43,23 +43,10 @@ final class VectorF32Kernels implements F32Kernels {
             case SQRT -> { for (; i < up; i += L) ld(x, xo + i).sqrt().intoMemorySegment(out, (oo + i) * 4, O); }
             case RSQRT -> { for (; i < up; i += L) one.div(ld(x, xo + i).sqrt()).intoMemorySegment(out, (oo + i) * 4, O); }
             case RECIPROCAL -> { for (; i < up; i += L) one.div(ld(x, xo + i)).intoMemorySegment(out, (oo + i) * 4, O); }
-            case EXP -> { for (; i < up; i += L) ld(x, xo + i).lanewise(VectorOperators.EXP).intoMemorySegment(out, (oo + i) * 4, O); }
-            case LOG -> { for (; i < up; i += L) ld(x, xo + i).lanewise(VectorOperators.LOG).intoMemorySegment(out, (oo + i) * 4, O); }
-            case TANH -> { for (; i < up; i += L) ld(x, xo + i).lanewise(VectorOperators.TANH).intoMemorySegment(out, (oo + i) * 4, O); }
-            case SIN -> { for (; i < up; i += L) ld(x, xo + i).lanewise(VectorOperators.SIN).intoMemorySegment(out, (oo + i) * 4, O); }
-            case COS -> { for (; i < up; i += L) ld(x, xo + i).lanewise(VectorOperators.COS).intoMemorySegment(out, (oo + i) * 4, O); }
-            case SIGMOID -> {
-                for (; i < up; i += L) {
-                    var v = ld(x, xo + i);
-                    one.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoMemorySegment(out, (oo + i) * 4, O);
-                }
-            }
-            case SILU -> {
-                for (; i < up; i += L) {
-                    var v = ld(x, xo + i);
-                    v.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoMemorySegment(out, (oo + i) * 4, O);
-                }
-            }
+            // Transcendental functions go to the scalar kernel: the Vector API's EXP, TANH, ... lanes are computed by
+            // SVML once C2 compiles the loop but by Math in the interpreter and C1, so their bits would depend on the JIT
+            // tier and on an element's position (vector body or tail). Math's results are the same in every tier.
+            case EXP, LOG, TANH, SIN, COS, SIGMOID, SILU -> { }
             default -> throw new IllegalStateException(op.toString());
         }
         tail.unary(op, x, xo + i, out, oo + i, n - i);
@@ -98,6 +85,7 @@ final class VectorF32Kernels implements F32Kernels {
     @Override
     public double sum(MemorySegment x, long off, int n) {
         double total = 0;
+        float[] lanes = new float[L];
         int i = 0;
         for (; i + SUM_BLOCK <= n; i += SUM_BLOCK) {
             FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
@@ -105,7 +93,9 @@ final class VectorF32Kernels implements F32Kernels {
                 acc0 = acc0.add(ld(x, off + i + j));
                 acc1 = acc1.add(ld(x, off + i + j + L));
             }
-            total += acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            // fold the lanes in a fixed order: reduceLanes(ADD) leaves the order open, so its bits could change with the JIT tier
+            acc0.add(acc1).intoArray(lanes, 0);
+            for (float lane : lanes) total += lane;
         }
         return total + tail.sum(x, off + i, n - i);
     }
