@@ -47,7 +47,7 @@ public abstract class ConvTestCase extends KilnTestCase {
                 new ConvCase("groups 2, bias", 2, 4, 6, 7, 6, 3, 3, Conv2dParams.of(1, 1).withGroups(2), true),
                 new ConvCase("depthwise 3x3 stride 2", 2, 3, 7, 7, 3, 3, 3, Conv2dParams.of(2, 1).withGroups(3), false),
                 new ConvCase("depthwise, multiplier 2", 1, 3, 5, 6, 6, 3, 3, Conv2dParams.of(1, 1).withGroups(3), true),
-                new ConvCase("3x1 kernel, stride 1x2, pad 0x1, dilation 1x2", 2, 2, 7, 9, 3, 3, 1,
+                new ConvCase("3x2 kernel, stride 1x2, pad 0x1, dilation 1x2", 2, 2, 7, 9, 3, 3, 2,
                         new Conv2dParams(1, 2, 0, 1, 1, 2, 1), true),
                 new ConvCase("kernel as large as the input", 2, 3, 5, 5, 2, 5, 5, Conv2dParams.of(1, 0), true),
                 new ConvCase("stride larger than the kernel", 1, 2, 9, 9, 2, 2, 2, Conv2dParams.of(3, 1), false),
