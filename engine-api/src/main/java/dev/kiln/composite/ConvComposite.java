@@ -46,18 +46,20 @@ public final class ConvComposite {
         int rows = (int) (x.numel() / Math.max(1, in));
         if (in == 0) rows = (int) (Shape.of(outDims).numel() / Math.max(1, outF));
         Backend be = x.device().backend();
-        Tensor out = x.device().empty(DType.F32, outDims);
-        if (out.numel() == 0) return out.markWritten();
-        View c = View.contiguous(out.view().buffer(), DType.F32, out.view().offset(), 1, rows, outF);
-        if (in == 0) {
-            be.fill(c, 0);
-        } else {
-            View a = strided(x, 0, new int[] {1, rows, in}, 0, in, 1);
-            View b = strided(w, 0, new int[] {1, in, outF}, 0, 1, in);  // w^T
-            be.matmul(a, b, c, 1f, 0f);
+        try (Scope scope = Kiln.scope()) {
+            Tensor out = x.device().empty(DType.F32, outDims);
+            if (out.numel() == 0) return scope.keep(out.markWritten());
+            View c = View.contiguous(out.view().buffer(), DType.F32, out.view().offset(), 1, rows, outF);
+            if (in == 0) {
+                be.fill(c, 0);
+            } else {
+                View a = strided(x, 0, new int[] {1, rows, in}, 0, in, 1);
+                View b = strided(w, 0, new int[] {1, in, outF}, 0, 1, in);  // w^T
+                be.matmul(a, b, c, 1f, 0f);
+            }
+            if (bias != null) be.binary(BinaryOp.ADD, c, strided(bias, 0, c.shape(), 0, 0, 1), c);
+            return scope.keep(out.markWritten());
         }
-        if (bias != null) be.binary(BinaryOp.ADD, c, strided(bias, 0, c.shape(), 0, 0, 1), c);
-        return out.markWritten();
     }
 
     // ---- convolution ----
@@ -92,8 +94,8 @@ public final class ConvComposite {
         Geometry g = Geometry.of(x.shape(), w.shape(), p);
         Backend be = x.device().backend();
         try (Scope scope = Kiln.scope()) {
-            Tensor out = scope.keep(x.device().empty(DType.F32, g.n, g.oc, g.oh, g.ow));
-            if (out.numel() == 0) return out.markWritten();
+            Tensor out = x.device().empty(DType.F32, g.n, g.oc, g.oh, g.ow);
+            if (out.numel() == 0) return scope.keep(out.markWritten());
             int step = g.chunk();
             for (int n0 = 0; n0 < g.n; n0 += step) {
                 int nc = Math.min(step, g.n - n0);
@@ -115,7 +117,7 @@ public final class ConvComposite {
                 else be.unary(UnaryOp.COPY, src, dst);
                 y.close();
             }
-            return out.markWritten();
+            return scope.keep(out.markWritten());
         }
     }
 
@@ -124,8 +126,9 @@ public final class ConvComposite {
         Geometry g = Geometry.of(inputShape, w.shape(), p);
         Backend be = gradOut.device().backend();
         try (Scope scope = Kiln.scope()) {
-            Tensor gradX = scope.keep(gradOut.device().zeros(g.n, g.c, g.h, g.w));
-            if (gradX.numel() == 0 || g.positions() == 0 || g.oc == 0) return gradX;
+            // without padding, col2im accumulates straight into gradX; with it, every chunk copies its interior in
+            Tensor gradX = g.padded() ? gradOut.device().empty(DType.F32, g.n, g.c, g.h, g.w) : gradOut.device().zeros(g.n, g.c, g.h, g.w);
+            if (gradX.numel() == 0 || g.oc == 0) return scope.keep(gradX.fill(0));
             int step = g.chunk();
             int hp = g.hp(), wp = g.wp();
             for (int n0 = 0; n0 < g.n; n0 += step) {
@@ -159,7 +162,7 @@ public final class ConvComposite {
                     }
                 }
             }
-            return gradX;
+            return scope.keep(gradX.markWritten());
         }
     }
 
@@ -168,8 +171,8 @@ public final class ConvComposite {
         Geometry g = Geometry.of(x.shape(), weightShape, p);
         Backend be = x.device().backend();
         try (Scope scope = Kiln.scope()) {
-            Tensor gradW = scope.keep(x.device().zeros(weightShape.dims()));
-            if (gradW.numel() == 0 || g.n == 0 || g.positions() == 0) return gradW;
+            Tensor gradW = x.device().empty(DType.F32, weightShape.dims());
+            if (gradW.numel() == 0 || g.n == 0) return scope.keep(gradW.fill(0));
             View c = strided(gradW, 0, new int[] {g.groups, g.ocg(), g.k()}, (long) g.ocg() * g.k(), g.k(), 1);
             int step = g.chunk();
             for (int n0 = 0; n0 < g.n; n0 += step) {
@@ -182,7 +185,7 @@ public final class ConvComposite {
                     be.matmul(gy.view(), colT, c, 1f, n0 == 0 ? 0f : 1f);
                 }
             }
-            return gradW;
+            return scope.keep(gradW.markWritten());
         }
     }
 

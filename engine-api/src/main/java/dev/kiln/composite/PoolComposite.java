@@ -66,6 +66,20 @@ public final class PoolComposite {
         return padded;
     }
 
+    /**
+     * As {@link #pad} with -inf, but inputs raised to at least -Float.MAX_VALUE: a window whose
+     * inputs are all -inf then still picks an input element, the first, as PyTorch does.
+     */
+    private static Tensor padForArgmax(Tensor x, Geometry g) {
+        Device dev = x.device();
+        Tensor padded = dev.full(Double.NEGATIVE_INFINITY, g.n, g.c, g.hp, g.wp);
+        try (Tensor floor = dev.scalar(-Float.MAX_VALUE)) {
+            View in = flat3(x, g.n * g.c, g.h, g.w);
+            dev.backend().binary(BinaryOp.MAXIMUM, in, floor.view().broadcastTo(in.shape()), g.interior(padded));
+        }
+        return padded;
+    }
+
     /** The gradient in the padded buffer cut back to the input's [N, C, H, W]. */
     private static Tensor unpad(Tensor paddedGrad, Geometry g) {
         Tensor gradX = paddedGrad.device().empty(DType.F32, g.n, g.c, g.h, g.w);
@@ -78,12 +92,12 @@ public final class PoolComposite {
     public static Tensor maxForward(Tensor x, Pool2dParams p) {
         Geometry g = Geometry.of(x.shape(), p);
         try (Scope scope = Kiln.scope()) {
-            Tensor out = scope.keep(x.device().empty(DType.F32, g.outDims()));
-            if (out.numel() == 0) return out.markWritten();
+            Tensor out = x.device().empty(DType.F32, g.outDims());
+            if (out.numel() == 0) return scope.keep(out.markWritten());
             Tensor padded = pad(x, g, Double.NEGATIVE_INFINITY);
             View dst = strided(out, 0, new int[] {g.n * g.c, g.oh, g.ow, 1, 1}, (long) g.oh * g.ow, g.ow, 1, 1, 1);
             x.device().backend().reduce(ReduceOp.MAX, g.windows(padded), dst);
-            return out.markWritten();
+            return scope.keep(out.markWritten());
         }
     }
 
@@ -95,7 +109,7 @@ public final class PoolComposite {
         try (Scope scope = Kiln.scope()) {
             if (x.numel() == 0) return scope.keep(dev.zeros(x.shape().dims()));
             int kk = p.kernelH() * p.kernelW();
-            Tensor padded = pad(x, g, Double.NEGATIVE_INFINITY);
+            Tensor padded = padForArgmax(x, g);
             // ARGMAX reduces one axis: copy the windows out with KH and KW merged
             Tensor windows = dev.empty(DType.F32, g.n * g.c, g.oh, g.ow, kk);
             be.unary(UnaryOp.COPY, g.windows(padded), View.contiguous(windows.view().buffer(), DType.F32, windows.view().offset(),
@@ -130,8 +144,8 @@ public final class PoolComposite {
         Geometry g = Geometry.of(x.shape(), p);
         Device dev = x.device();
         try (Scope scope = Kiln.scope()) {
-            Tensor out = scope.keep(dev.empty(DType.F32, g.outDims()));
-            if (out.numel() == 0) return out.markWritten();
+            Tensor out = dev.empty(DType.F32, g.outDims());
+            if (out.numel() == 0) return scope.keep(out.markWritten());
             Tensor padded = pad(x, g, 0);
             Tensor sums = dev.empty(DType.F32, g.n * g.c, g.oh, g.ow, 1, 1);
             dev.backend().reduce(ReduceOp.SUM, g.windows(padded), sums.view());
@@ -139,7 +153,7 @@ public final class PoolComposite {
             int[] dims = {g.n * g.c, g.oh, g.ow};
             dev.backend().binary(BinaryOp.DIV, flat3(sums, g.n * g.c, g.oh, g.ow), strided(divisor, 0, dims, 0, g.ow, 1),
                     flat3(out, g.n * g.c, g.oh, g.ow));
-            return out.markWritten();
+            return scope.keep(out.markWritten());
         }
     }
 
@@ -192,15 +206,15 @@ public final class PoolComposite {
         Device dev = x.device();
         Backend be = dev.backend();
         try (Scope scope = Kiln.scope()) {
-            Tensor out = scope.keep(dev.empty(DType.F32, x.dim(0), x.dim(1), outH, outW));
-            if (out.numel() == 0) return out.markWritten();
+            Tensor out = dev.empty(DType.F32, x.dim(0), x.dim(1), outH, outW);
+            if (out.numel() == 0) return scope.keep(out.markWritten());
             Tensor ph = averaging(dev, outH, h), pw = averaging(dev, outW, w);
             Tensor rowsPooled = dev.empty(DType.F32, planes * h, outW);  // x · Pw^T
             be.matmul(strided(x, 0, new int[] {1, planes * h, w}, 0, w, 1), strided(pw, 0, new int[] {1, w, outW}, 0, 1, w),
                     flat3(rowsPooled, 1, planes * h, outW), 1f, 0f);
             be.matmul(strided(ph, 0, new int[] {planes, outH, h}, 0, h, 1), flat3(rowsPooled, planes, h, outW),
                     flat3(out, planes, outH, outW), 1f, 0f);
-            return out.markWritten();
+            return scope.keep(out.markWritten());
         }
     }
 
@@ -211,15 +225,15 @@ public final class PoolComposite {
         Device dev = gradOut.device();
         Backend be = dev.backend();
         try (Scope scope = Kiln.scope()) {
-            Tensor gradX = scope.keep(dev.empty(DType.F32, inputShape.dims()));
-            if (gradX.numel() == 0) return gradX.markWritten();
+            Tensor gradX = dev.empty(DType.F32, inputShape.dims());
+            if (gradX.numel() == 0) return scope.keep(gradX.markWritten());
             Tensor ph = averaging(dev, outH, h), pw = averaging(dev, outW, w);
             Tensor spread = dev.empty(DType.F32, planes * outH, w);  // gradOut · Pw
             be.matmul(strided(gradOut, 0, new int[] {1, planes * outH, outW}, 0, outW, 1), flat3(pw, 1, outW, w),
                     flat3(spread, 1, planes * outH, w), 1f, 0f);
             be.matmul(strided(ph, 0, new int[] {planes, h, outH}, 0, 1, h), flat3(spread, planes, outH, w),
                     flat3(gradX, planes, h, w), 1f, 0f);
-            return gradX.markWritten();
+            return scope.keep(gradX.markWritten());
         }
     }
 

@@ -111,6 +111,18 @@ public abstract class PoolTestCase extends KilnTestCase {
         assertClose("maxPool2d " + c, PoolReference.maxPool(x, c.geometry(), true), out);
     }
 
+    /** Windows whose inputs are all -inf: the maximum is -inf and its gradient goes to the window's first input element. */
+    @Test
+    void maxPoolOfMinusInfinityRoutesGradientToTheFirstInputElement() {
+        PoolCase c = new PoolCase("3/2 pad 1, ceil, -inf planes", 2, 2, 5, 6, pool(3, 2, 1, true));
+        HostTensor x = randn(c.inputShape()), gy = randn(c.outputShape());
+        for (int i = 0; i < 30; i++) x.data[i] = Double.NEGATIVE_INFINITY;   // the first plane and part of the second
+        Tensor xt = upload(x), out = track(Functional.maxPool2d(xt, c.p()));
+        assertClose("maxPool2d " + c, PoolReference.maxPool(x, c.geometry(), true), out);
+        Tensor gradX = track(Functional.maxPool2dBackward(upload(gy), xt, out, c.p()));
+        assertClose("maxPool2dBackward " + c, PoolReference.maxPoolBackward(x, gy, c.geometry(), true), gradX);
+    }
+
     private HostTensor distinctValues(int[] shape) {
         int n = (int) Shape.of(shape).numel();
         List<Double> values = new ArrayList<>();
