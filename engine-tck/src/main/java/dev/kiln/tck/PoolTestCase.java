@@ -111,6 +111,16 @@ public abstract class PoolTestCase extends KilnTestCase {
         assertClose("maxPool2d " + c, PoolReference.maxPool(x, c.geometry(), true), out);
     }
 
+    @Test
+    void maxPoolPropagatesNaN() {
+        PoolCase c = new PoolCase("3/2 pad 1 with NaN inputs", 1, 2, 7, 7, pool(3, 2, 1, false));
+        HostTensor x = randn(c.inputShape());
+        x.set(Double.NaN, 0, 0, 3, 3);
+        x.set(Double.NaN, 0, 1, 0, 6);
+        Tensor out = track(Functional.maxPool2d(upload(x), c.p()));
+        assertClose("maxPool2d " + c, PoolReference.maxPool(x, c.geometry(), false), out);
+    }
+
     /** Windows whose inputs are all -inf: the maximum is -inf and its gradient goes to the window's first input element. */
     @Test
     void maxPoolOfMinusInfinityRoutesGradientToTheFirstInputElement() {

@@ -18,7 +18,7 @@ public final class PoolReference {
         return out;
     }
 
-    /** Max over the window's input elements (padding never wins). */
+    /** Max over the window's input elements (padding never wins; NaN propagates, as in PyTorch). */
     public static HostTensor maxPool(HostTensor x, int[] geo, boolean ceil) {
         return maxPool(x, geo, ceil, null, null);
     }
@@ -44,7 +44,7 @@ public final class PoolReference {
                             for (int s = j * geo[3] - geo[5]; s < j * geo[3] - geo[5] + geo[1]; s++) {
                                 if (r < 0 || r >= h || s < 0 || s >= w) continue;
                                 double v = x.get(b, ch, r, s);
-                                if (br < 0 || v > best) {
+                                if (br < 0 || v > best || (Double.isNaN(v) && !Double.isNaN(best))) {  // NaN wins and stays
                                     best = v;
                                     br = r;
                                     bc = s;
