@@ -109,6 +109,17 @@ public abstract class BatchNormTestCase extends KilnTestCase {
         assertClose(what + " bias", new HostTensor(db, c), grads.bias());
     }
 
+    /** Inference needs no batch statistics, so N = 1 with spatial 1 (or none) is fine there. */
+    @Test
+    void inferenceOnOneValuePerChannel() {
+        for (int[] shape : new int[][] {{1, 5, 1, 1}, {1, 3}}) {
+            int c = shape[1];
+            HostTensor x = randn(shape), rm = randn(c), rv = HostTensor.uniform(rnd, 0.1, 3, c), w = randn(c), b = randn(c);
+            Tensor out = track(Functional.batchNormInference(upload(x), upload(w), upload(b), upload(rm), upload(rv), EPS));
+            assertClose(name("batchNormInference", shape, true, true), NormReference.batchNormWith(x, rm.data, rv.data, w.data, b.data, EPS), out);
+        }
+    }
+
     /** One value per channel has no batch variance: PyTorch refuses it, so does Kiln, leaving the running stats alone. */
     @Test
     void trainingWithOneValuePerChannelIsRejected() {

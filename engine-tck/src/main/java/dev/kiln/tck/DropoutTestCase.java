@@ -61,6 +61,23 @@ public abstract class DropoutTestCase extends KilnTestCase {
         assertTrue(Math.abs(rate - (1 - p)) < 0.06, "kept fraction " + rate + " for p=" + p + " (" + seedNote() + ")");
     }
 
+    /**
+     * The comparison is {@code u >= p} in exact arithmetic: an element whose uniform equals p is kept,
+     * and one whose uniform lies just below p (closer than F32 can tell apart at p) is dropped.
+     */
+    @Test
+    void boundaryOfTheKeepRuleIsExact() {
+        int n = 64;
+        int at = 0;
+        while (Philox.uniform(seed, 0, at) == 0) at++;  // p = 0 is the identity path; any other uniform will do
+        double u = Philox.uniform(seed, 0, at);
+        Tensor x = track(device().ones(n));
+        for (double p : new double[] {u, Math.nextUp(u)}) {
+            DropoutResult r = track(Functional.dropout(x, p, new Generator(seed)));
+            assertExact("dropout mask at p=" + p + " (uniform " + u + " at element " + at + ")", expectedMask(seed, 0, n, p), r.mask());
+        }
+    }
+
     @Test
     void sameSeedSameMaskAndNextCallDiffers() {
         Tensor x = upload(randn(5, 31));

@@ -40,7 +40,7 @@ public abstract class OptimizerTestCase extends KilnTestCase {
         HostTensor param = randn(shape);
         double[] expected = param.data.clone(), buffer = new double[param.numel()];
         Tensor pt = upload(param);
-        Tensor bt = p.momentum() == 0 ? null : track(device().zeros(shape));
+        Tensor bt = p.momentum() == 0 ? null : upload(randn(shape));  // stale contents: step 1 must overwrite, not blend
         for (int step = 1; step <= STEPS; step++) {
             HostTensor grad = randn(shape);
             Functional.sgdStep(pt, upload(grad), bt, step, p);
