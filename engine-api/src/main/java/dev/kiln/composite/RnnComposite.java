@@ -26,7 +26,8 @@ import java.util.List;
  * Per layer and direction, one matrix product projects the whole sequence's input; each step then
  * multiplies the state by W_hh and applies the gate math.
  *
- * <p><b>Reserve layout</b> (F32, one flat tensor, {@link ReserveLayout}): first the step records
+ * <p><b>Reserve layout</b> (F32, one tensor of {@code layers * directions} rows, read as one flat
+ * array; {@link ReserveLayout}): first the step records
  * {@code [layers * directions, T, N, S]}, indexed by state slot and time (not processing order),
  * with S = 5H for an LSTM (i, f, g, o activations, then the cell state c_t) and S = 4H for a GRU
  * (r, z, n activations, then {@code h W_hn^T + b_hn}); then every layer's output
@@ -38,10 +39,10 @@ public final class RnnComposite {
 
     public static RnnResult forward(RnnParams p, Tensor x, Tensor h0, Tensor c0, List<Tensor> weights, boolean training) {
         Device dev = x.device();
-        int steps = x.dim(0), batch = x.dim(1), hidden = p.hiddenSize(), dirs = p.directions();
+        int steps = x.dim(0), batch = x.dim(1), dirs = p.directions();
         ReserveLayout layout = new ReserveLayout(p, steps, batch);
         try (Scope scope = Kiln.scope()) {
-            Tensor reserve = dev.empty(DType.F32, Math.toIntExact(layout.total())).markWritten();
+            Tensor reserve = dev.empty(DType.F32, layout.dims()).markWritten();
             Tensor hN = dev.empty(DType.F32, h0.shape().dims()).markWritten();
             Tensor cN = c0 == null ? null : dev.empty(DType.F32, c0.shape().dims()).markWritten();
             Tensor input = x;
@@ -110,6 +111,14 @@ public final class RnnComposite {
         long outputSize() { return (long) steps * batch * p.directions() * p.hiddenSize(); }
 
         long total() { return recordsSize() + p.numLayers() * outputSize(); }
+
+        /**
+         * The reserve's shape, [layers * directions, T * N * (S + H)]: the same total as the two
+         * blocks, in two axes so that no axis outgrows an int; the blocks are read flat.
+         */
+        int[] dims() {
+            return new int[] {p.numLayers() * p.directions(), Math.toIntExact((long) steps * batch * (stepWidth() + p.hiddenSize()))};
+        }
 
         /** Step records of one state slot, [T, N, S]. */
         View records(Tensor reserve, int slot) {
