@@ -40,7 +40,8 @@ public final class RnnComposite {
     public static RnnResult forward(RnnParams p, Tensor x, Tensor h0, Tensor c0, List<Tensor> weights, boolean training) {
         Device dev = x.device();
         int steps = x.dim(0), batch = x.dim(1), dirs = p.directions();
-        ReserveLayout layout = new ReserveLayout(p, steps, batch);
+        // inference keeps no step records: only the layer outputs, which the next layer reads
+        ReserveLayout layout = new ReserveLayout(p, steps, batch, training);
         try (Scope scope = Kiln.scope()) {
             Tensor reserve = dev.empty(DType.F32, layout.dims()).markWritten();
             Tensor hN = dev.empty(DType.F32, h0.shape().dims()).markWritten();
@@ -71,7 +72,7 @@ public final class RnnComposite {
                                     Tensor gradOutput, Tensor gradHN, Tensor gradCN) {
         Device dev = x.device();
         int steps = x.dim(0), batch = x.dim(1), dirs = p.directions();
-        ReserveLayout layout = new ReserveLayout(p, steps, batch);
+        ReserveLayout layout = new ReserveLayout(p, steps, batch, true);
         Tensor reserve = forward.reserve();
         if (reserve.numel() != layout.total()) {
             throw new KilnException("rnnBackward: the forward reserve holds " + reserve.numel() + " elements, expected " + layout.total()
@@ -103,8 +104,9 @@ public final class RnnComposite {
     }
 
     /** Offsets of the two blocks of the reserve; see the class comment. */
-    private record ReserveLayout(RnnParams p, int steps, int batch) {
-        int stepWidth() { return (p.mode() == RnnParams.Mode.LSTM ? 5 : 4) * p.hiddenSize(); }
+    private record ReserveLayout(RnnParams p, int steps, int batch, boolean withRecords) {
+        /** S, the width of one step record; 0 when records are not kept. */
+        int stepWidth() { return withRecords ? (p.mode() == RnnParams.Mode.LSTM ? 5 : 4) * p.hiddenSize() : 0; }
 
         long recordsSize() { return (long) p.numLayers() * p.directions() * steps * batch * stepWidth(); }
 
@@ -141,7 +143,7 @@ public final class RnnComposite {
         private final Device dev;
         private final View records, outputs;
         private final int layer, d, slot, steps, batch, hidden;
-        private final boolean lstm;
+        private final boolean lstm, keepRecords;
 
         Direction(RnnParams p, ReserveLayout layout, Tensor reserve, int layer, int d) {
             this.p = p;
@@ -155,6 +157,7 @@ public final class RnnComposite {
             this.hidden = p.hiddenSize();
             this.lstm = p.mode() == RnnParams.Mode.LSTM;
             this.records = layout.records(reserve, slot);
+            this.keepRecords = layout.withRecords();
             this.outputs = layout.outputs(reserve, layer);
         }
 
@@ -195,9 +198,11 @@ public final class RnnComposite {
                             Tensor i = sig.narrow(1, 0, hidden), f = sig.narrow(1, hidden, hidden), o = sig.narrow(1, 3 * hidden, hidden);
                             cNext = step.keep(f.mul(c).add(i.mul(gCell)));
                             hNext = o.mul(cNext.tanh());
-                            write(sig, window(records, new int[] {batch, 4 * hidden}, t, 0, 0));
-                            write(gCell, record(t, 2));
-                            write(cNext, record(t, 4));
+                            if (keepRecords) {
+                                write(sig, window(records, new int[] {batch, 4 * hidden}, t, 0, 0));
+                                write(gCell, record(t, 2));
+                                write(cNext, record(t, 4));
+                            }
                         } else {
                             Tensor hgb = hg.add(bHh);
                             Tensor rz = xg.narrow(1, 0, 2 * hidden).add(hgb.narrow(1, 0, 2 * hidden)).sigmoid();
@@ -205,9 +210,11 @@ public final class RnnComposite {
                             Tensor hn = hgb.narrow(1, 2 * hidden, hidden);
                             Tensor n = xg.narrow(1, 2 * hidden, hidden).add(r.mul(hn)).tanh();
                             hNext = n.add(z.mul(h.sub(n)));
-                            write(rz, window(records, new int[] {batch, 2 * hidden}, t, 0, 0));
-                            write(n, record(t, 2));
-                            write(hn, record(t, 3));
+                            if (keepRecords) {
+                                write(rz, window(records, new int[] {batch, 2 * hidden}, t, 0, 0));
+                                write(n, record(t, 2));
+                                write(hn, record(t, 3));
+                            }
                         }
                         write(hNext, hiddenAt(t));
                         step.keep(hNext);

@@ -37,6 +37,8 @@ public abstract class AttentionTestCase extends KilnTestCase {
         PADDING,
         /** [Tq, Tk]: finite random additive bias. */
         ADDITIVE,
+        /** [Tk]: one bias per key, some keys -inf (never all). */
+        PER_KEY,
         /** [N, H, Tq, Tk]: random bias with some -inf, and one row of batch 0, head 0 entirely -inf. */
         FULL_WITH_DEAD_ROW
     }
@@ -64,6 +66,12 @@ public abstract class AttentionTestCase extends KilnTestCase {
                 yield m;
             }
             case ADDITIVE -> randn(tq, tk);
+            case PER_KEY -> {
+                HostTensor m = randn(tk);
+                int kept = rnd.nextInt(tk);
+                for (int j = 0; j < tk; j++) if (j != kept && rnd.nextBoolean()) m.data[j] = Double.NEGATIVE_INFINITY;
+                yield m;
+            }
             case FULL_WITH_DEAD_ROW -> {
                 HostTensor m = randn(n, h, tq, tk);
                 for (int i = 0; i < m.numel(); i++) if (rnd.nextInt(4) == 0) m.data[i] = Double.NEGATIVE_INFINITY;

@@ -172,6 +172,7 @@ public abstract class RnnTestCase extends KilnTestCase {
         Tensor x = upload(pr.x), h0 = upload(pr.h0), c0 = upload(pr.c0);
         List<Tensor> w = pr.deviceWeights();
         RnnResult fwd = track(Functional.rnn(pr.p, x, h0, c0, w, false));
+        assertEquals(0, fwd.reserve().numel(), "inference reserve");
         Tensor g = upload(randn(3, 2, 3));
         KilnException e = assertThrows(KilnException.class, () -> Functional.rnnBackward(pr.p, x, h0, c0, w, fwd, g, null, null));
         assertTrue(e.getMessage().contains("rnnBackward"), e.getMessage());
