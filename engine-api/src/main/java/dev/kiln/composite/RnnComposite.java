@@ -139,17 +139,14 @@ public final class RnnComposite {
     /** One layer and direction: its slice of the reserve, its time order, its step math. */
     private static final class Direction {
         private final RnnParams p;
-        private final Tensor reserve;
         private final Device dev;
         private final View records, outputs;
-        private final int layer, d, slot, steps, batch, hidden;
+        private final int d, slot, steps, batch, hidden;
         private final boolean lstm, keepRecords;
 
         Direction(RnnParams p, ReserveLayout layout, Tensor reserve, int layer, int d) {
             this.p = p;
-            this.reserve = reserve;
             this.dev = reserve.device();
-            this.layer = layer;
             this.d = d;
             this.slot = layer * p.directions() + d;
             this.steps = layout.steps();
