@@ -21,6 +21,16 @@ final class Storage {
     }
 
     void release() {
-        if (refs.decrementAndGet() == 0) device.backend().free(buffer);
+        int left = refs.decrementAndGet();
+        if (left == 0) {
+            if (Tensor.POISON) {
+                // debug mode of the conformance kit: a freed block holds NaN, so a read after free shows at once
+                long words = buffer.byteSize() / 4;
+                device.backend().fill(dev.kiln.spi.View.contiguous(buffer, DType.F32, 0, (int) Math.min(words, Integer.MAX_VALUE)), Double.NaN);
+            }
+            device.backend().free(buffer);
+        } else if (left < 0) {
+            throw new IllegalStateException("storage released more often than retained");
+        }
     }
 }

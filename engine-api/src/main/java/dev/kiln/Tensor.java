@@ -54,8 +54,11 @@ public final class Tensor implements AutoCloseable {
         return t;
     }
 
-    /** Set by the conformance kit ({@code -Dkiln.debug.poison=true}): every new tensor starts filled with NaN or a sentinel. */
-    private static final boolean POISON = Boolean.getBoolean("kiln.debug.poison");
+    /**
+     * Set by the conformance kit ({@code -Dkiln.debug.poison=true}): every new tensor starts filled with NaN or a
+     * sentinel, and every freed buffer is filled with NaN, so unwritten outputs and reads after free show up.
+     */
+    static final boolean POISON = Boolean.getBoolean("kiln.debug.poison");
 
     // ---- identity ----
 

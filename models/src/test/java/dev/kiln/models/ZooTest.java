@@ -138,7 +138,8 @@ abstract class ZooTest extends KilnTestCase {
             }
             for (Future<Integer> f : runs) assertEquals(200, f.get());
         } finally {
-            pool.shutdown();
+            pool.shutdownNow();
+            assertTrue(pool.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES), "inference threads stopped");
         }
         device().synchronize();
         assertEquals(before, device().bytesInUse(), "device memory after 1600 concurrent inferences");
