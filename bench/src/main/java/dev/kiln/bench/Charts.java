@@ -55,7 +55,11 @@ final class Charts {
         if (models.isEmpty()) return null;
         CategoryChart chart = new CategoryChartBuilder().width(900).height(560).title("Model inference throughput")
                 .xAxisTitle("model, batch").yAxisTitle("images / s").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        // Throughputs span decades (LeNet-5 against VGG): a log axis, floored at the decade below the smallest.
+        double smallest = models.stream().mapToDouble(Row::itemsPerSecond).min().orElse(1);
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(smallest))));
         Set<String> labels = new LinkedHashSet<>();
         for (Row r : models) labels.add(label(r));
         List<String> categories = List.copyOf(labels);
@@ -63,7 +67,7 @@ final class Charts {
             List<Double> values = new ArrayList<>();
             for (String c : categories) {
                 values.add(models.stream().filter(r -> r.backend().equals(backend) && label(r).equals(c)).findFirst()
-                        .map(Row::itemsPerSecond).orElse(0.0));
+                        .map(Row::itemsPerSecond).orElse(null));   // a gap where a backend has no result
             }
             chart.addSeries(backend, categories, values);
         }
