@@ -23,56 +23,61 @@ public final class FmaPeak {
 
     public record Result(double gflops, int threads, int vectorBits, double perCoreGflops) {}
 
-    /** Best of several timed rounds on {@code threads} threads; about {@code seconds} in all. */
+    /** Iterations of {@link #burn} between two looks at the clock: about a millisecond of work. */
+    private static final long CHUNK = 100_000;
+
+    /** Best of five timed rounds on {@code threads} threads, about {@code seconds} in all. */
     public static Result measure(int threads, double seconds) throws InterruptedException {
-        long iters = 200_000;
-        // Warm-up compiles burn() with C2 (the Vector API is only fast once intrinsified), then calibrates.
-        for (int i = 0; i < 30; i++) burn(20_000);
-        double oneRound = runRound(threads, iters);
+        // Warm-up compiles burn() with C2 (the Vector API is only fast once intrinsified).
+        for (int i = 0; i < 50; i++) burn(CHUNK / 5);
         int rounds = 5;
-        iters = Math.max(iters, (long) (iters * (seconds / rounds) / Math.max(oneRound, 1e-6)));
         double best = 0;
-        for (int r = 0; r < rounds; r++) {
-            double t = runRound(threads, iters);
-            best = Math.max(best, flops(threads, iters) / t);
-        }
+        for (int r = 0; r < rounds; r++) best = Math.max(best, runRound(threads, seconds / rounds));
         double gflops = best * 1e-9;
         return new Result(gflops, threads, SPECIES.vectorBitSize(), gflops / threads);
     }
 
-    private static double flops(int threads, long iters) {
-        return 2.0 * SPECIES.length() * CHAINS * iters * threads;
-    }
-
-    private static double runRound(int threads, long iters) throws InterruptedException {
+    /**
+     * Every thread burns chunks until the round's deadline; the rate is all the work done over the
+     * time from the common start to the last thread's finish. A fixed deadline rather than a fixed
+     * amount of work: on a busy machine a thread descheduled for a while cannot stretch the round.
+     */
+    private static double runRound(int threads, double seconds) throws InterruptedException {
         CyclicBarrier start = new CyclicBarrier(threads + 1);
-        CyclicBarrier end = new CyclicBarrier(threads + 1);
+        long[] chunks = new long[threads];
         float[] sink = new float[threads];
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int id = t;
-            Thread w = Thread.ofPlatform().daemon().name("fma-peak-" + t).start(() -> {
+            workers.add(Thread.ofPlatform().daemon().name("fma-peak-" + t).start(() -> {
                 try {
                     start.await();
-                    sink[id] = burn(iters);
-                    end.await();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
-            });
-            workers.add(w);
+                long deadline = System.nanoTime() + (long) (seconds * 1e9);
+                float acc = 0;
+                long n = 0;
+                do {
+                    acc += burn(CHUNK);
+                    n++;
+                } while (System.nanoTime() < deadline);
+                chunks[id] = n;
+                sink[id] = acc;
+            }));
         }
         try {
             start.await();
-            long t0 = System.nanoTime();
-            end.await();
-            double seconds = (System.nanoTime() - t0) * 1e-9;
-            for (Thread w : workers) w.join();
-            if (Float.isNaN(sink[0])) throw new IllegalStateException("FMA loop produced NaN");
-            return seconds;
         } catch (java.util.concurrent.BrokenBarrierException e) {
             throw new IllegalStateException("FMA peak: a worker failed", e);
         }
+        long t0 = System.nanoTime();
+        for (Thread w : workers) w.join();
+        double elapsed = (System.nanoTime() - t0) * 1e-9;
+        if (Float.isNaN(sink[0])) throw new IllegalStateException("FMA loop produced NaN");
+        long total = 0;
+        for (long c : chunks) total += c;
+        return 2.0 * SPECIES.length() * CHAINS * CHUNK * total / elapsed;
     }
 
     /** {@code CHAINS} independent {@code acc = x * y + acc} chains; the sum keeps the JIT from dropping them. */

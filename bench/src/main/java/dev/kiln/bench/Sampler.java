@@ -31,11 +31,12 @@ public final class Sampler {
     public Result measure(Op op) throws Exception {
         long start = System.nanoTime();
         double first = time(op);
-        // Warm-up: a quarter of the budget, at least two more calls (one for an op slower than that).
+        // Warm-up: a quarter of the budget, at least two more calls; one for an op slower than that
+        // quarter, none for an op slower than the whole budget (its first call warmed it up).
         double warmBudget = budgetSeconds * 0.25;
-        int minWarm = first > warmBudget ? 1 : 2;
+        int minWarm = first > budgetSeconds ? 0 : first > warmBudget ? 1 : 2;
         long warmStart = System.nanoTime();
-        for (int i = 0; i < minWarm || elapsed(warmStart) < warmBudget; i++) {
+        for (int i = 0; i < minWarm || (minWarm > 0 && elapsed(warmStart) < warmBudget); i++) {
             time(op);
             if (elapsed(start) > budgetSeconds && i + 1 >= minWarm) break;
         }

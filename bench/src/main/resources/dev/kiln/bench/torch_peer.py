@@ -88,10 +88,10 @@ def measure(fn, budget):
     start = time.perf_counter()
     first = timed()
     warm_budget = budget / 4
-    min_warm = 1 if first > warm_budget else 2
+    min_warm = 0 if first > budget else 1 if first > warm_budget else 2
     warm_start = time.perf_counter()
     i = 0
-    while i < min_warm or time.perf_counter() - warm_start < warm_budget:
+    while i < min_warm or (min_warm > 0 and time.perf_counter() - warm_start < warm_budget):
         timed()
         i += 1
         if time.perf_counter() - start > budget and i >= min_warm:
