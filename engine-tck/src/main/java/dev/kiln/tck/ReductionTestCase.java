@@ -27,7 +27,7 @@ public abstract class ReductionTestCase extends KilnTestCase {
 
     public enum Op { SUM, PROD, MAX, MIN, MEAN, VAR }
 
-    static final int[][] SHAPES = {{1}, {7}, {129}, {3, 5}, {1, 7}, {4, 1, 3}, {2, 3, 5, 7}, {2, 1, 3, 1, 2}};
+    static final int[][] SHAPES = {{1}, {129}, {3, 5}, {1, 7}, {4, 1, 3}, {2, 3, 5, 7}, {2, 1, 3, 1, 2}};
 
     /** Every axis set worth trying on a shape: each single axis, positive and negative, pairs, and all (empty list). */
     static List<int[]> axisSets(int rank) {

@@ -1,8 +1,6 @@
 package dev.kiln.tck.ref;
 
 import dev.kiln.tck.HostTensor;
-import java.util.ArrayList;
-import java.util.List;
 
 /** Reductions over axes in float64: each output element sees the list of its inputs, in row-major order. */
 public final class Reductions {
@@ -19,16 +17,21 @@ public final class Reductions {
         int[] kept = x.shape.clone();
         for (int i = 0; i < r; i++) if (red[i]) kept[i] = 1;
         HostTensor out = HostTensor.zeros(kept);
-        List<List<Double>> groups = new ArrayList<>();
-        for (int i = 0; i < out.numel(); i++) groups.add(new ArrayList<>());
+        int groupSize = out.numel() == 0 ? 0 : x.numel() / out.numel();
+        double[][] groups = new double[out.numel()][groupSize];
+        int[] filled = new int[out.numel()];
+        int[] idx = new int[r];
         for (int i = 0; i < x.numel(); i++) {
-            int[] idx = Broadcast.coords(x.shape, i);
-            for (int d = 0; d < r; d++) if (red[d]) idx[d] = 0;
-            groups.get(out.offset(idx)).add(x.data[i]);
+            // row-major walk of x: idx are the coordinates of element i; the group is idx with reduced axes at 0
+            int g = 0, acc = 1;
+            for (int d = r - 1; d >= 0; d--) {
+                if (!red[d]) g += idx[d] * acc;
+                acc *= kept[d];
+            }
+            groups[g][filled[g]++] = x.data[i];
+            for (int d = r - 1; d >= 0 && ++idx[d] == x.shape[d]; d--) idx[d] = 0;
         }
-        for (int i = 0; i < out.numel(); i++) {
-            out.data[i] = fold.apply(groups.get(i).stream().mapToDouble(Double::doubleValue).toArray());
-        }
+        for (int i = 0; i < out.numel(); i++) out.data[i] = fold.apply(groups[i]);
         if (keepDim) return out;
         int n = 0;
         for (int i = 0; i < r; i++) if (!red[i]) n++;
