@@ -306,7 +306,7 @@ public abstract class ElementwiseTestCase extends KilnTestCase {
         }
         Tensor r = track(call(op, upload(new HostTensor(a, n)), upload(new HostTensor(b, n))));
         boolean signedZero = op == BinaryOp.ADD || op == BinaryOp.SUB || op == BinaryOp.MUL || op == BinaryOp.DIV;
-        assertEach(op + " on all pairs of " + Arrays.toString(sp), expected, toDouble(r.toFloatArray()), 0, signedZero, seedNote());
+        assertEach(op + " on all pairs of " + Arrays.toString(sp), expected, toDouble(r.toFloatArray()), 1e-6, signedZero, seedNote());
     }
 
     @Test

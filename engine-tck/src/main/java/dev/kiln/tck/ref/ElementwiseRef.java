@@ -59,7 +59,11 @@ public final class ElementwiseRef {
             case SUB -> a - b;
             case MUL -> a * b;
             case DIV -> a / b;
-            case MOD -> a - Math.floor(a / b) * b;
+            // a - floor(a / b) * b, computed exactly: the IEEE remainder (exact) moved to the divisor's sign
+            case MOD -> {
+                double m = a % b;
+                yield m != 0 && (m < 0) != (b < 0) ? m + b : m;
+            }
             case POW -> Math.pow(a, b);
             case MAXIMUM -> Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.max(a, b);
             case MINIMUM -> Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.min(a, b);
