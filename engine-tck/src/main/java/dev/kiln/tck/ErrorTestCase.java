@@ -115,6 +115,29 @@ public abstract class ErrorTestCase extends KilnTestCase {
         assertClose("after the failed allocation", x.map(v -> v + 1), track(upload(x).add(1)));
     }
 
+    @Test
+    void readBackIntoWrongSizedMemory() {
+        Tensor a = f32(2, 3);
+        expect(ShapeException.class, () -> {
+            a.copyTo(MemorySegment.ofArray(new float[5]));
+            return null;
+        }, "copyTo", "[2, 3]", "20", "24");
+    }
+
+    @Test
+    void otherArgumentErrors() {
+        Tensor a = f32(2, 3);
+        expect(ShapeException.class, () -> a.slice(1, 0, 3, 0), "slice", "step");
+        expect(ShapeException.class, () -> track(device().arange(3)).oneHot(0), "oneHot", "0");
+        expect(KilnException.class, () -> a.clamp(2, 1), "clamp", "2", "1");
+        expect(ShapeException.class, () -> Tensor.stack(List.of(a, f32(3, 2)), 0), "stack", "[2, 3]", "[3, 2]");
+        expect(ShapeException.class, () -> a.gather(1, track(device().zeros(DType.I64, 2))), "gather", "[2]", "[2, 3]");
+        expect(ShapeException.class, () -> a.indexAdd(0, track(device().zeros(DType.I64, 2)), f32(3, 3)), "indexAdd", "[3, 3]");
+        expect(ShapeException.class, () -> a.scatterAdd(0, track(device().zeros(DType.I64, 2)), a), "scatterAdd", "[2]", "[2, 3]");
+        expect(dev.kiln.BackendUnavailableException.class, () -> Kiln.device("no-such-backend"), "no-such-backend");
+        expect(dev.kiln.BackendUnavailableException.class, () -> Kiln.device("scalar:x"), "scalar:x");
+    }
+
     // ---- dtypes ----
 
     @Test

@@ -1,5 +1,6 @@
 package dev.kiln.tck;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -228,6 +230,23 @@ public abstract class ShapeOpsTestCase extends KilnTestCase {
         for (int i = 0; i < 3; i++) assertSame("chunk " + i, Layout.slice(x, a, 2 * i, 2 * i + 2, 1), chunks.get(i));
         assertThrows(ShapeException.class, () -> d.split(new int[] {1, 2}, axis));
         assertThrows(ShapeException.class, () -> d.chunk(4, axis));
+    }
+
+    /** Half-precision storage moves bit for bit too (skipped where the backend does not store the dtype). */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F16", "BF16"})
+    void halfPrecisionDataMovement(DType t) {
+        Assumptions.assumeTrue(device().backend().dtypes().contains(t), "backend does not store " + t);
+        HostTensor x = randn(3, 4, 5).map(v -> HostCodec.stored(v, t));
+        Tensor d = track(HostCodec.upload(device(), x, t));
+        assertArrayEquals(Layout.permute(x, 2, 0, 1).data, HostCodec.decode(track(d.permute(2, 0, 1))), 0, "permute " + t);
+        assertArrayEquals(Layout.slice(x, 2, 1, 5, 2).data, HostCodec.decode(track(d.slice(2, 1, 5, 2))), 0, "slice " + t);
+        assertArrayEquals(Layout.concat(List.of(x, x), 1).data, HostCodec.decode(track(Tensor.concat(List.of(d, d), 1))), 0, "concat " + t);
+        assertArrayEquals(Broadcast.expand(Layout.slice(x, 0, 0, 1, 1), new int[] {2, 4, 5}).data,
+                HostCodec.decode(track(track(d.narrow(0, 0, 1)).expand(2, 4, 5))), 0, "expand " + t);
+        HostTensor idx = HostTensor.randint(rnd, 0, 4, 6);
+        assertArrayEquals(Layout.indexSelect(x, 1, idx).data, HostCodec.decode(track(d.indexSelect(1, track(idx.to(device(), DType.I64))))), 0,
+                "indexSelect " + t);
     }
 
     @Test
