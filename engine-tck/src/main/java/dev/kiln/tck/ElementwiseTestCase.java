@@ -191,6 +191,29 @@ public abstract class ElementwiseTestCase extends KilnTestCase {
         assertEquals(1.0, track(negZero.eq(zero)).item(), "-0.0 == 0.0");
     }
 
+    /** Primitives accept any output strides: results written through a transposed view land transposed. */
+    @Test
+    void primitivesWriteThroughStridedOutputs() {
+        HostTensor x = randn(3, 5), y = randn(3, 5);
+        Tensor dx = upload(x), dy = upload(y);
+        Tensor buf = track(device().zeros(5, 3));
+        dev.kiln.spi.View b = buf.view();
+        dev.kiln.spi.View outT = new dev.kiln.spi.View(b.buffer(), DType.F32, b.offset(), new int[] {3, 5}, new long[] {1, 3});
+        device().backend().unary(UnaryOp.TANH, dx.view(), outT);
+        assertClose("tanh into a transposed view", dev.kiln.tck.ref.Layout.permute(unaryRef(UnaryOp.TANH, x), 1, 0), buf);
+        device().backend().binary(BinaryOp.SUB, dx.view(), dy.view(), outT);
+        assertClose("sub into a transposed view", dev.kiln.tck.ref.Layout.permute(Broadcast.binary(x, y, (p, q) -> p - q), 1, 0), buf);
+        device().backend().ternary(dev.kiln.spi.TernaryOp.WHERE, dx.view(), dx.view(), dy.view(), outT);
+        assertClose("where into a transposed view", dev.kiln.tck.ref.Layout.permute(Broadcast.ternary(x, x, y, (c, p, q) -> c != 0 ? p : q), 1, 0), buf);
+        // every other column of a [3, 8] matrix; the columns between must keep their values
+        Tensor wide = track(device().full(-3, 3, 8));
+        dev.kiln.spi.View w = wide.view();
+        device().backend().fill(new dev.kiln.spi.View(w.buffer(), DType.F32, w.offset() + 1, new int[] {3, 4}, new long[] {8, 2}), 5);
+        double[] expected = new double[24];
+        for (int i = 0; i < 24; i++) expected[i] = i % 2 == 1 ? 5 : -3;
+        assertExact("fill of every other column", expected, wide);
+    }
+
     // ---- integer unary ----
 
     static Stream<Arguments> integerUnaryCases() {

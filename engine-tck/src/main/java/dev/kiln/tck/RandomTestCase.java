@@ -11,6 +11,7 @@ import dev.kiln.Generator;
 import dev.kiln.Tensor;
 import dev.kiln.spi.Distribution;
 import dev.kiln.spi.Philox;
+import dev.kiln.spi.View;
 import dev.kiln.tck.ref.PhiloxRef;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -130,6 +131,35 @@ public abstract class RandomTestCase extends KilnTestCase {
         long beyond3 = Arrays.stream(v).filter(x -> Math.abs(x) > 3).count();
         // P(|z| > 3) = 0.0027: 270 expected, standard deviation 16.4
         assertEquals(270, beyond3, 6 * 16.4, "samples beyond 3 sigma (" + seedNote() + ")");
+    }
+
+    /** Counters past 2^32 carry into the counter's second word (a 32-bit counter would repeat numbers). */
+    @Test
+    void countersCrossTheThirtyTwoBitBoundary() {
+        Generator g = new Generator(seed);
+        g.reserve(Distribution.UNIFORM, ((1L << 32) - 2) * 4);
+        long start = g.offset();
+        assertEquals((1L << 32) - 2, start);
+        float[] u = track(device().rand(g, 16)).toFloatArray();
+        for (int i = 0; i < 16; i++) assertEquals((float) PhiloxRef.uniform(seed, start, i), u[i], 0, "uniform element " + i + " (" + seedNote() + ")");
+        long nStart = g.offset();
+        float[] n = track(device().randn(g, 9)).toFloatArray();
+        for (int i = 0; i < 9; i++) assertEquals(PhiloxRef.normal(seed, nStart, i), n[i], 1e-5 * Math.max(1, Math.abs(n[i])), "normal element " + i);
+    }
+
+    /** The random primitive numbers elements row-major in the output view, whatever its strides. */
+    @Test
+    void primitiveFillsAStridedView() {
+        Tensor buf = track(device().zeros(5, 3));
+        View b = buf.view();
+        View transposed = new View(b.buffer(), DType.F32, b.offset(), new int[] {3, 5}, new long[] {1, 3});
+        device().backend().random(Distribution.UNIFORM, seed, 7, transposed);
+        float[] v = buf.toFloatArray();
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 5; j++) {
+                assertEquals((float) PhiloxRef.uniform(seed, 7, i * 5 + j), v[j * 3 + i], 0, "element (" + i + ", " + j + ") (" + seedNote() + ")");
+            }
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.DType;
 import dev.kiln.ShapeException;
 import dev.kiln.Tensor;
+import dev.kiln.spi.View;
 import dev.kiln.tck.ref.Reductions;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -132,6 +133,25 @@ public abstract class ReductionTestCase extends KilnTestCase {
         HostTensor small = HostTensor.randint(rnd, -3, 4, 4, 9);
         assertExact("prod " + dtype, Reductions.reduce(small, new int[] {1}, false, Reductions::prod).data,
                 track(track(small.to(device(), dtype)).prod(new int[] {1}, false)));
+    }
+
+    /** The reduce primitive reads any strides: a transposed view of x reduces as the transpose. */
+    @Test
+    void primitiveReducesAStridedView() {
+        HostTensor x = randn(4, 6);
+        Tensor dx = upload(x);
+        View v = dx.view().permute(1, 0);                     // [6, 4], strides [1, 6]
+        for (dev.kiln.spi.ReduceOp op : new dev.kiln.spi.ReduceOp[] {dev.kiln.spi.ReduceOp.SUM, dev.kiln.spi.ReduceOp.MAX}) {
+            Tensor out = track(device().zeros(6, 1));
+            device().backend().reduce(op, v, out.view());
+            HostTensor xt = dev.kiln.tck.ref.Layout.permute(x, 1, 0);
+            HostTensor ref = Reductions.reduce(xt, new int[] {1}, true, op == dev.kiln.spi.ReduceOp.SUM ? Reductions::sum : Reductions::max);
+            HostTensor mag = Reductions.reduce(xt.map(Math::abs), new int[] {1}, true, Reductions::sum);
+            ElementChecks.assertScaled(op + " of a transposed view", ref.data, mag.data, out.toFloatArray(), tolerance(), seedNote());
+        }
+        Tensor idx = track(device().zeros(DType.I64, 1, 4));
+        device().backend().reduce(dev.kiln.spi.ReduceOp.ARGMAX, v, idx.view());
+        assertExact("argmax down the columns of a transposed view", Reductions.reduce(x, new int[] {1}, false, Reductions::argmax).data, idx);
     }
 
     @Test
