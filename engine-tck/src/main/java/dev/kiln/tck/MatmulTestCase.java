@@ -1,6 +1,5 @@
 package dev.kiln.tck;
 
-import static dev.kiln.tck.ElementChecks.toDouble;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
