@@ -146,8 +146,8 @@ void reduce_group(long nOut, int keptRank, long8 keptShape, long8 keptStrideX, l
     }
     part[lid] = s;
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int half = REDUCE_WG / 2; half > 0; half >>= 1) {
-        if (lid < half) part[lid] = kiln_acc_merge(part[lid], part[lid + half]);
+    for (int step = REDUCE_WG / 2; step > 0; step >>= 1) {
+        if (lid < step) part[lid] = kiln_acc_merge(part[lid], part[lid + step]);
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (lid == 0) kiln_acc_store(out, po, part[0]);
