@@ -14,6 +14,7 @@ final class Checks {
     private Checks() {}
 
     static ClBuffer buffer(OpenClBackend owner, String op, Buffer b) {
+        owner.ensureOpen(op);
         if (!(b instanceof ClBuffer cb) || cb.owner() != owner) {
             throw new KilnException(op + ": buffer " + b + " was not allocated by " + owner.name());
         }

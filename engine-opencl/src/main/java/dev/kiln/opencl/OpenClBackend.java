@@ -43,6 +43,7 @@ public final class OpenClBackend implements Backend {
     private final List<ExecContext> contexts = new CopyOnWriteArrayList<>();
     private final ThreadLocal<ExecContext> threadContext;
     private final int reduceGroup;
+    private volatile boolean int64Atomics;
     private volatile boolean closed;
 
     OpenClBackend(DeviceInfo device, int index) {
@@ -65,6 +66,7 @@ public final class OpenClBackend implements Backend {
             contexts.add(c);
             return c;
         });
+        int64Atomics = device.hasExtension("cl_khr_int64_base_atomics");
         reduceGroup = (int) Math.min(256, Long.highestOneBit(Math.max(1, device.maxWorkGroupSize())));
     }
 
@@ -78,9 +80,20 @@ public final class OpenClBackend implements Backend {
 
     ProgramCache programs() { return programs; }
 
+    long context() { return context; }
+
+    /** Lets tests take the path of devices without 64-bit atomics. */
+    void useInt64Atomics(boolean use) {
+        int64Atomics = use && device.hasExtension("cl_khr_int64_base_atomics");
+    }
+
     ExecContext ctx() {
-        if (closed) throw new KilnException(name() + " is closed");
+        ensureOpen("enqueue");
         return threadContext.get();
+    }
+
+    void ensureOpen(String op) {
+        if (closed) throw new KilnException(op + ": " + name() + " is closed");
     }
 
     // ---- memory ----
@@ -100,6 +113,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public Buffer allocate(long bytes) {
+        ensureOpen("allocate");
         if (bytes < 0) throw new KilnException("allocate: negative size " + bytes);
         deferred.reclaim(false);
         return allocator.allocate(bytes);
@@ -400,7 +414,7 @@ public final class OpenClBackend implements Backend {
         return switch (dtype) {
             case F32 -> 0;
             case I32 -> 1;
-            case I64 -> device.hasExtension("cl_khr_int64_base_atomics") ? 2 : 4;
+            case I64 -> int64Atomics ? 2 : 4;
             case F16, BF16 -> 3;
         };
     }
@@ -424,6 +438,8 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void synchronize() { ctx().finish(); }
+
+    /** Closing waits for every queue, then releases cached memory, queues, kernels, programs and the context. */
 
     @Override
     public void close() {

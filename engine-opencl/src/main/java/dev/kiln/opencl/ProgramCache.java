@@ -35,12 +35,19 @@ final class ProgramCache {
     private final Path diskDir;
     private final Map<String, Long> programs = new ConcurrentHashMap<>();
     private final Map<String, String> sources = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger diskHits = new java.util.concurrent.atomic.AtomicInteger();
 
-    ProgramCache(long context, DeviceInfo device) {
+    ProgramCache(long context, DeviceInfo device) { this(context, device, defaultDir()); }
+
+    ProgramCache(long context, DeviceInfo device, Path diskDir) {
         this.context = context;
         this.device = device;
+        this.diskDir = diskDir;
+    }
+
+    private static Path defaultDir() {
         String dir = System.getProperty("kiln.opencl.cacheDir");
-        this.diskDir = dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "kiln", "opencl");
+        return dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "kiln", "opencl");
     }
 
     /** The program made of {@code prelude}, common.cl and {@code file}, built once per device. */
@@ -64,7 +71,10 @@ final class ProgramCache {
     long build(String label, String source) {
         Path cached = diskDir.resolve(key(source) + ".bin");
         Long fromDisk = loadBinary(cached);
-        if (fromDisk != null) return fromDisk;
+        if (fromDisk != null) {
+            diskHits.incrementAndGet();
+            return fromDisk;
+        }
         try (MemoryStack stack = MemoryStack.stackPush()) {
             var err = stack.mallocInt(1);
             long program = clCreateProgramWithSource(context, source, err);
@@ -166,6 +176,11 @@ final class ProgramCache {
     }
 
     int size() { return programs.size(); }
+
+    /** Programs loaded from the disk cache instead of compiled. */
+    int diskHits() { return diskHits.get(); }
+
+    Path diskDir() { return diskDir; }
 
     void releaseAll() {
         programs.values().forEach(p -> clReleaseProgram(p));
