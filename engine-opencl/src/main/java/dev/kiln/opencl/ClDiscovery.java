@@ -53,7 +53,11 @@ final class ClDiscovery {
     }
 
     private static Optional<String> loadLibrary() {
-        Configuration.OPENCL_EXPLICIT_INIT.set(true);
+        try {
+            Configuration.OPENCL_EXPLICIT_INIT.set(true);   // CL must not load a library before a name is set
+        } catch (Throwable e) {                              // LWJGL itself missing from the class path
+            return Optional.of("LWJGL is not on the class path: " + e);
+        }
         String forced = System.getProperty("kiln.opencl.library");
         List<String> names = forced != null ? List.of(forced) : List.of("libOpenCL.so.1", "OpenCL");
         List<String> failures = new ArrayList<>();

@@ -44,6 +44,7 @@ public final class OpenClBackend implements Backend {
     private final ThreadLocal<ExecContext> threadContext;
     private final int reduceGroup;
     private volatile boolean int64Atomics;
+    private final boolean gemmTiled;
     private volatile boolean closed;
 
     OpenClBackend(DeviceInfo device, int index) {
@@ -67,6 +68,9 @@ public final class OpenClBackend implements Backend {
             return c;
         });
         int64Atomics = device.hasExtension("cl_khr_int64_base_atomics");
+        // The tiled GEMM needs 16x16 work groups and 8.5 KiB of local memory; -Dkiln.opencl.gemm=simple forces the other.
+        gemmTiled = !"simple".equals(System.getProperty("kiln.opencl.gemm"))
+                && device.maxWorkGroupSize() >= GEMM_THREADS * GEMM_THREADS && device.localMemBytes() >= 16 * 1024;
         reduceGroup = (int) Math.min(256, Long.highestOneBit(Math.max(1, device.maxWorkGroupSize())));
     }
 
@@ -319,7 +323,7 @@ public final class OpenClBackend implements Backend {
                     + " does not give c " + Arrays.toString(c.shape()) + " (expected a [B, M, K], b [B, K, N], c [B, M, N])");
         }
         if (batch == 0 || m == 0 || n == 0) return;
-        boolean tiled = device.maxWorkGroupSize() >= GEMM_THREADS * GEMM_THREADS && device.localMemBytes() >= 16 * 1024;
+        boolean tiled = gemmTiled;
         long program = programs.get("gemm.cl", "");
         KernelCall call = ctx().kernel(program, tiled ? "gemm_tiled" : "gemm_simple")
                 .i32(m).i32(n).i32(k).f32(alpha).f32(beta)
