@@ -45,6 +45,7 @@ public final class OpenClBackend implements Backend {
     private final int reduceGroup;
     private volatile boolean int64Atomics;
     private final boolean gemmTiled;
+    private final OpenClFastPaths fastPaths = new OpenClFastPaths(this);
     private volatile boolean closed;
 
     OpenClBackend(DeviceInfo device, int index) {
@@ -442,6 +443,9 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void synchronize() { ctx().finish(); }
+
+    @Override
+    public dev.kiln.spi.FastPaths fastPaths() { return fastPaths; }
 
     /** Closing waits for every queue, then releases cached memory, queues, kernels, programs and the context. */
 
