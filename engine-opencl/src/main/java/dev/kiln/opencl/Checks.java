@@ -31,13 +31,13 @@ final class Checks {
         for (int d : v.shape()) {
             if (d < 0) throw new ShapeException(op + ": " + role + " has a negative extent: " + v);
         }
+        if (v.offset() < 0) throw new ShapeException(op + ": " + role + " has a negative offset: " + v);
         long[] span = v.elementSpan();
         long capacity = b.byteSize() / v.dtype().byteSize();
-        if (span[0] >= 0 && (span[0] < 0 || span[1] >= capacity || v.offset() < 0)) {
+        if (v.numel() > 0 && (span[0] < 0 || span[1] >= capacity)) {
             throw new ShapeException(op + ": " + role + " " + v + " reaches elements [" + span[0] + ", " + span[1]
                     + "] outside its buffer of " + capacity + " " + v.dtype() + " elements");
         }
-        if (span[0] < 0 && v.offset() < 0) throw new ShapeException(op + ": " + role + " has a negative offset: " + v);
         return b;
     }
 

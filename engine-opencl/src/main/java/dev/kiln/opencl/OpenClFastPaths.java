@@ -1,12 +1,15 @@
 package dev.kiln.opencl;
 
 import dev.kiln.DType;
+import dev.kiln.Pool2dParams;
+import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.spi.FastPaths;
 
 /**
  * OpenCL kernels for the fast paths that pay most against their composition from primitives: the
- * softmax family (one pass per row instead of five primitive launches). Everything else keeps the
+ * softmax family (one pass per row instead of five primitive launches) and max/average pooling
+ * forward and backward (one kernel instead of window copies and reductions). Everything else keeps the
  * composite default. Arguments arrive validated by {@link dev.kiln.Functional} (F32, contiguous).
  */
 final class OpenClFastPaths implements FastPaths {
@@ -47,5 +50,67 @@ final class OpenClFastPaths implements FastPaths {
                     .launch1d(rows);
         }
         return y.markWritten();
+    }
+
+    @Override
+    public Tensor maxPool2d(Tensor x, Pool2dParams p) { return poolForward("max_pool_forward", x, p); }
+
+    @Override
+    public Tensor avgPool2d(Tensor x, Pool2dParams p) { return poolForward("avg_pool_forward", x, p); }
+
+    @Override
+    public Tensor maxPool2dBackward(Tensor gradOut, Tensor x, Tensor out, Pool2dParams p) {
+        return poolBackward("max_pool_backward", gradOut, x, x.shape(), p);
+    }
+
+    @Override
+    public Tensor avgPool2dBackward(Tensor gradOut, Shape inputShape, Pool2dParams p) {
+        return poolBackward("avg_pool_backward", gradOut, null, inputShape, p);
+    }
+
+    private Tensor poolForward(String kernel, Tensor x, Pool2dParams p) {
+        int[] d = x.shape().dims();
+        int oh = p.outH(d[2]), ow = p.outW(d[3]);
+        Tensor y = x.device().empty(DType.F32, d[0], d[1], oh, ow);
+        long n = (long) d[0] * d[1] * oh * ow;
+        if (n > 0) {
+            var xv = x.view();
+            var yv = y.view();
+            KernelCall call = pool(kernel, n, d[2], d[3], oh, ow, p);
+            if (kernel.startsWith("avg")) call.i32(p.countIncludePad() ? 1 : 0);
+            call.mem(Checks.buffer(backend, kernel, xv.buffer())).i64(xv.offset())
+                    .mem(Checks.buffer(backend, kernel, yv.buffer())).i64(yv.offset())
+                    .launch1d(n);
+        }
+        return y.markWritten();
+    }
+
+    private Tensor poolBackward(String kernel, Tensor gradOut, Tensor x, Shape inputShape, Pool2dParams p) {
+        int[] d = inputShape.dims();
+        int oh = p.outH(d[2]), ow = p.outW(d[3]);
+        Tensor dx = gradOut.device().empty(DType.F32, d);
+        long n = (long) d[0] * d[1] * d[2] * d[3];
+        if (n > 0) {
+            var gv = gradOut.view();
+            var dv = dx.view();
+            KernelCall call = pool(kernel, n, d[2], d[3], oh, ow, p);
+            if (x != null) {
+                var xv = x.view();
+                call.mem(Checks.buffer(backend, kernel, xv.buffer())).i64(xv.offset());
+            } else {
+                call.i32(p.countIncludePad() ? 1 : 0);
+            }
+            call.mem(Checks.buffer(backend, kernel, gv.buffer())).i64(gv.offset())
+                    .mem(Checks.buffer(backend, kernel, dv.buffer())).i64(dv.offset())
+                    .launch1d(n);
+        }
+        return dx.markWritten();
+    }
+
+    /** The pooling kernel with its geometry arguments set. */
+    private KernelCall pool(String kernel, long n, int h, int w, int oh, int ow, Pool2dParams p) {
+        long program = backend.programs().get("pool.cl", "");
+        return backend.ctx().kernel(program, kernel).i64(n).i32(h).i32(w).i32(oh).i32(ow)
+                .i32(p.kernelH()).i32(p.kernelW()).i32(p.strideH()).i32(p.strideW()).i32(p.padH()).i32(p.padW());
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import dev.kiln.Device;
 import dev.kiln.Functional;
 import dev.kiln.Kiln;
+import dev.kiln.Pool2dParams;
 import dev.kiln.Tensor;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
@@ -89,6 +90,70 @@ class OpenClFastPathsTest extends OpenClTestSupport {
                     Math.exp(-1) / (1 + Math.exp(-1) + Math.exp(-2)), 1 / (1 + Math.exp(-1) + Math.exp(-2))},
                     toDouble(java.util.Arrays.copyOfRange(out, 3, 6)), 2e-6);
         }
+    }
+
+    /** PyTorch's pooling on the host: forward values and, for gradient g, the input gradient. */
+    private static double[][] poolReference(boolean max, float[] x, int[] d, Pool2dParams p, float[] g) {
+        int nc = d[0] * d[1], h = d[2], w = d[3], oh = p.outH(h), ow = p.outW(w);
+        double[] y = new double[nc * oh * ow], dx = new double[nc * h * w];
+        for (int c = 0; c < nc; c++) {
+            for (int i = 0; i < oh; i++) {
+                for (int j = 0; j < ow; j++) {
+                    int hs = i * p.strideH() - p.padH(), ws = j * p.strideW() - p.padW();
+                    int he = Math.min(hs + p.kernelH(), h + p.padH()), we = Math.min(ws + p.kernelW(), w + p.padW());
+                    int padded = (he - hs) * (we - ws);
+                    hs = Math.max(hs, 0); ws = Math.max(ws, 0); he = Math.min(he, h); we = Math.min(we, w);
+                    int o = (c * oh + i) * ow + j;
+                    if (max) {
+                        double best = Double.NEGATIVE_INFINITY;
+                        int at = -1;
+                        for (int a = hs; a < he; a++) for (int b = ws; b < we; b++) {
+                            double v = x[(c * h + a) * w + b];
+                            if (at < 0 || v > best) { best = v; at = (c * h + a) * w + b; }
+                        }
+                        y[o] = best;
+                        dx[at] += g[o];
+                    } else {
+                        int count = p.countIncludePad() ? padded : (he - hs) * (we - ws);
+                        double s = 0;
+                        for (int a = hs; a < he; a++) for (int b = ws; b < we; b++) s += x[(c * h + a) * w + b];
+                        y[o] = s / count;
+                        for (int a = hs; a < he; a++) for (int b = ws; b < we; b++) dx[(c * h + a) * w + b] += g[o] / (double) count;
+                    }
+                }
+            }
+        }
+        return new double[][] {y, dx};
+    }
+
+    @Test
+    void poolingForwardAndBackward() {
+        long base = device.bytesInUse();
+        Pool2dParams[] params = {Pool2dParams.of(3, 2, 1), Pool2dParams.of(2, 2, 0).withCeilMode(true),
+                new Pool2dParams(3, 2, 1, 2, 1, 1, false, false), Pool2dParams.of(3, 1, 1).withCountIncludePad(false),
+                Pool2dParams.of(3, 3, 0).withCeilMode(true), Pool2dParams.of(1, 1, 0)};
+        int[][] shapes = {{2, 3, 7, 9}, {1, 1, 1, 1}, {1, 2, 8, 5}};
+        for (int[] d : shapes) {
+            for (Pool2dParams p : params) {
+                if (p.outH(d[2]) < 1 || p.outW(d[3]) < 1) continue;
+                int n = d[0] * d[1] * d[2] * d[3];
+                float[] xs = random(rnd, n, 3);
+                if (rnd.nextBoolean()) for (int i = 0; i < d[2] * d[3]; i++) xs[i] = 1;   // ties: first maximum wins
+                int[] od = {d[0], d[1], p.outH(d[2]), p.outW(d[3])};
+                float[] gs = random(rnd, od[0] * od[1] * od[2] * od[3], 1);
+                String what = " " + java.util.Arrays.toString(d) + " " + p + seedNote();
+                for (boolean max : new boolean[] {true, false}) {
+                    double[][] ref = poolReference(max, xs, d, p, gs);
+                    try (Tensor x = device.fromArray(xs, d); Tensor g = device.fromArray(gs, od);
+                         Tensor y = max ? Functional.maxPool2d(x, p) : Functional.avgPool2d(x, p);
+                         Tensor dx = max ? Functional.maxPool2dBackward(g, x, y, p) : Functional.avgPool2dBackward(g, x.shape(), p)) {
+                        Compare.close((max ? "maxPool2d" : "avgPool2d") + what, ref[0], toDouble(y.toFloatArray()), 2e-6);
+                        Compare.close((max ? "maxPool2dBackward" : "avgPool2dBackward") + what, ref[1], toDouble(dx.toFloatArray()), 2e-6);
+                    }
+                }
+            }
+        }
+        assertEquals(base, device.bytesInUse(), "device bytes after closing every tensor" + seedNote());
     }
 
     private static float[] toFloat(double[] v) {
