@@ -1,6 +1,7 @@
 package dev.kiln.opencl;
 
 import dev.kiln.DType;
+import dev.kiln.LrnParams;
 import dev.kiln.Pool2dParams;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
@@ -9,7 +10,8 @@ import dev.kiln.spi.FastPaths;
 /**
  * OpenCL kernels for the fast paths that pay most against their composition from primitives: the
  * softmax family (one pass per row instead of five primitive launches) and max/average pooling
- * forward and backward (one kernel instead of window copies and reductions). Everything else keeps the
+ * forward and backward (one kernel instead of window copies and reductions), batch norm with running
+ * statistics and local response norm (one kernel each). Everything else keeps the
  * composite default. Arguments arrive validated by {@link dev.kiln.Functional} (F32, contiguous).
  */
 final class OpenClFastPaths implements FastPaths {
@@ -112,5 +114,56 @@ final class OpenClFastPaths implements FastPaths {
         long program = backend.programs().get("pool.cl", "");
         return backend.ctx().kernel(program, kernel).i64(n).i32(h).i32(w).i32(oh).i32(ow)
                 .i32(p.kernelH()).i32(p.kernelW()).i32(p.strideH()).i32(p.strideW()).i32(p.padH()).i32(p.padW());
+    }
+
+    @Override
+    public Tensor batchNormInference(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, double eps) {
+        int[] d = x.shape().dims();
+        Tensor y = x.device().empty(DType.F32, d);
+        long n = x.numel();
+        if (n > 0) {
+            var xv = x.view();
+            long program = backend.programs().get("norm.cl", "");
+            KernelCall call = backend.ctx().kernel(program, "batch_norm_inference").i64(n).i32(d[1]).i64(inner(d)).f32((float) eps);
+            tensorArg(call, x);
+            tensorArg(call, runningMean);
+            tensorArg(call, runningVar);
+            call.i32(weight != null ? 1 : 0);
+            tensorArg(call, weight != null ? weight : x);
+            call.i32(bias != null ? 1 : 0);
+            tensorArg(call, bias != null ? bias : x);
+            tensorArg(call, y);
+            call.launch1d(n);
+        }
+        return y.markWritten();
+    }
+
+    @Override
+    public Tensor lrn(Tensor x, LrnParams p) {
+        int[] d = x.shape().dims();
+        Tensor y = x.device().empty(DType.F32, d);
+        long n = x.numel();
+        if (n > 0) {
+            long program = backend.programs().get("norm.cl", "");
+            KernelCall call = backend.ctx().kernel(program, "lrn_forward").i64(n).i32(d[1]).i64(inner(d))
+                    .i32(p.size()).f32((float) p.alpha()).f32((float) p.beta()).f32((float) p.k());
+            tensorArg(call, x);
+            tensorArg(call, y);
+            call.launch1d(n);
+        }
+        return y.markWritten();
+    }
+
+    /** Elements per channel of an [N, C, ...] tensor. */
+    private static long inner(int[] d) {
+        long inner = 1;
+        for (int i = 2; i < d.length; i++) inner *= d[i];
+        return inner;
+    }
+
+    /** A tensor as a (buffer, element offset) argument pair. */
+    private void tensorArg(KernelCall call, Tensor t) {
+        var v = t.view();
+        call.mem(Checks.buffer(backend, "fast path", v.buffer())).i64(v.offset());
     }
 }

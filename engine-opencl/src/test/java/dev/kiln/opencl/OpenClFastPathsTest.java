@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import dev.kiln.Device;
 import dev.kiln.Functional;
 import dev.kiln.Kiln;
+import dev.kiln.LrnParams;
 import dev.kiln.Pool2dParams;
 import dev.kiln.Tensor;
 import java.util.Random;
@@ -150,6 +151,51 @@ class OpenClFastPathsTest extends OpenClTestSupport {
                         Compare.close((max ? "maxPool2d" : "avgPool2d") + what, ref[0], toDouble(y.toFloatArray()), 2e-6);
                         Compare.close((max ? "maxPool2dBackward" : "avgPool2dBackward") + what, ref[1], toDouble(dx.toFloatArray()), 2e-6);
                     }
+                }
+            }
+        }
+        assertEquals(base, device.bytesInUse(), "device bytes after closing every tensor" + seedNote());
+    }
+
+    @Test
+    void batchNormInferenceAndLrn() {
+        long base = device.bytesInUse();
+        for (int[] d : new int[][] {{2, 5, 3, 7}, {1, 1, 1}, {3, 7, 129}}) {
+            int n = 1, c = d[1];
+            for (int v : d) n *= v;
+            int inner = n / (d[0] * c);
+            float[] xs = random(rnd, n, 2), w = random(rnd, c, 1), b = random(rnd, c, 1), m = random(rnd, c, 1), var = random(rnd, c, 1);
+            for (int i = 0; i < c; i++) var[i] = Math.abs(var[i]) + 0.1f;
+            double eps = 1e-5;
+            double[] bn = new double[n], bnPlain = new double[n];
+            for (int i = 0; i < n; i++) {
+                int ch = (i / inner) % c;
+                double z = (xs[i] - m[ch]) / Math.sqrt(var[ch] + eps);
+                bn[i] = z * w[ch] + b[ch];
+                bnPlain[i] = z;
+            }
+            String what = " " + java.util.Arrays.toString(d) + seedNote();
+            try (Tensor x = device.fromArray(xs, d); Tensor wt = device.fromArray(w, c); Tensor bt = device.fromArray(b, c);
+                 Tensor mt = device.fromArray(m, c); Tensor vt = device.fromArray(var, c);
+                 Tensor y = Functional.batchNormInference(x, wt, bt, mt, vt, eps);
+                 Tensor y0 = Functional.batchNormInference(x, null, null, mt, vt, eps)) {
+                Compare.close("batchNormInference" + what, bn, toDouble(y.toFloatArray()), 2e-6);
+                Compare.close("batchNormInference without affine" + what, bnPlain, toDouble(y0.toFloatArray()), 2e-6);
+            }
+            for (LrnParams p : new LrnParams[] {new LrnParams(5, 1e-4, 0.75, 2), new LrnParams(2, 0.5, 0.5, 1), new LrnParams(1, 1, 1, 1)}) {
+                double[] ref = new double[n];
+                for (int i = 0; i < n; i++) {
+                    int ch = (i / inner) % c;
+                    double s = 0;
+                    for (int j = ch - p.size() / 2; j <= ch + (p.size() - 1) / 2; j++) {
+                        if (j < 0 || j >= c) continue;
+                        double v = xs[i + (j - ch) * inner];
+                        s += v * v;
+                    }
+                    ref[i] = xs[i] / Math.pow(p.k() + p.alpha() / p.size() * s, p.beta());
+                }
+                try (Tensor x = device.fromArray(xs, d); Tensor y = Functional.lrn(x, p)) {
+                    Compare.close("lrn " + p + what, ref, toDouble(y.toFloatArray()), 2e-6);
                 }
             }
         }
