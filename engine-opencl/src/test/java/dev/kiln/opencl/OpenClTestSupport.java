@@ -22,6 +22,7 @@ import org.junit.jupiter.api.TestInfo;
  */
 abstract class OpenClTestSupport {
     static Backend backend;
+    private static Optional<String> unavailable = Optional.empty();
     long seed;
     Random rnd;
     private long baselineBytes;
@@ -29,10 +30,10 @@ abstract class OpenClTestSupport {
     @BeforeAll
     static void open() {
         OpenClProvider provider = new OpenClProvider();
-        Optional<String> reason = provider.unavailableReason();
-        if (reason.isPresent()) {
-            if (required()) fail("KILN_REQUIRE_BACKENDS names opencl, but it is unavailable: " + reason.get());
-            Assumptions.assumeTrue(false, "opencl unavailable: " + reason.get());
+        unavailable = provider.unavailableReason();
+        if (unavailable.isPresent()) {
+            if (required()) fail("KILN_REQUIRE_BACKENDS names opencl, but it is unavailable: " + unavailable.get());
+            return;   // each test reports itself skipped, with the reason
         }
         if (backend == null) backend = provider.open(0);
     }
@@ -44,6 +45,7 @@ abstract class OpenClTestSupport {
 
     @BeforeEach
     void seed(TestInfo info) {
+        Assumptions.assumeTrue(unavailable.isEmpty(), () -> "opencl unavailable: " + unavailable.orElse(""));
         seed = System.nanoTime() ^ info.getDisplayName().hashCode();
         rnd = new Random(seed);
         baselineBytes = backend.bytesInUse();
@@ -51,6 +53,7 @@ abstract class OpenClTestSupport {
 
     @AfterEach
     void memoryReturns() {
+        if (backend == null) return;
         backend.synchronize();
         assertEquals(baselineBytes, backend.bytesInUse(), "device bytes in use after the test (seed " + seed + ")");
     }
