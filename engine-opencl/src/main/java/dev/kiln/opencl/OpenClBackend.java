@@ -40,7 +40,10 @@ public final class OpenClBackend implements Backend {
     private final ProgramCache programs;
     private final CachingAllocator<ClBuffer> allocator;
     private final DeferredFrees deferred;
-    private final List<ExecContext> contexts = new CopyOnWriteArrayList<>();
+    /** Every thread's context, with its thread, so the contexts of finished threads can be released. */
+    private record Owned(java.lang.ref.WeakReference<Thread> thread, ExecContext context) {}
+
+    private final List<Owned> contexts = new CopyOnWriteArrayList<>();
     private final ThreadLocal<ExecContext> threadContext;
     private final int reduceGroup;
     private volatile boolean int64Atomics;
@@ -64,8 +67,9 @@ public final class OpenClBackend implements Backend {
         });
         deferred = new DeferredFrees(allocator::free);
         threadContext = ThreadLocal.withInitial(() -> {
+            releaseFinishedThreads();
             ExecContext c = new ExecContext(context, device.device());
-            contexts.add(c);
+            contexts.add(new Owned(new java.lang.ref.WeakReference<>(Thread.currentThread()), c));
             return c;
         });
         int64Atomics = device.hasExtension("cl_khr_int64_base_atomics");
@@ -100,6 +104,22 @@ public final class OpenClBackend implements Backend {
     void ensureOpen(String op) {
         if (closed) throw new KilnException(op + ": " + name() + " is closed");
     }
+
+    /** Releases the queues and kernels of threads that have ended (their work is finished first). */
+    private void releaseFinishedThreads() {
+        for (Owned o : contexts) {
+            Thread t = o.thread().get();
+            if (t == null || !t.isAlive()) {
+                if (contexts.remove(o)) {
+                    clFinish(o.context().queue);
+                    o.context().release();
+                }
+            }
+        }
+    }
+
+    /** Command queues currently open (one per live thread that has used this backend). */
+    int openQueues() { return contexts.size(); }
 
     // ---- memory ----
 
@@ -453,12 +473,10 @@ public final class OpenClBackend implements Backend {
     public void close() {
         if (closed) return;
         closed = true;
-        for (ExecContext c : contexts) {
-            clFinish(c.queue);
-        }
+        for (Owned o : contexts) clFinish(o.context().queue);
         deferred.reclaim(true);
         allocator.releaseCache();
-        for (ExecContext c : contexts) c.release();
+        for (Owned o : contexts) o.context().release();
         contexts.clear();
         programs.releaseAll();
         clReleaseContext(context);

@@ -167,6 +167,28 @@ class OpenClMemoryTest extends OpenClTestSupport {
     }
 
     @Test
+    void queuesOfFinishedThreadsAreReleased() throws Exception {
+        int before = cl().openQueues();
+        for (int round = 0; round < 3; round++) {
+            Thread t = new Thread(() -> {
+                try (HostArray x = HostArray.contiguous(backend, DType.F32, 33)) {
+                    backend.fill(x.view, 7);
+                    backend.synchronize();
+                }
+            });
+            t.start();
+            t.join();
+        }
+        try (HostArray x = HostArray.contiguous(backend, DType.F32, 3)) {
+            Thread t = new Thread(() -> backend.fill(x.view, 1));   // opening this queue releases the ended ones
+            t.start();
+            t.join();
+            Compare.exact("fill from a thread", new double[] {1, 1, 1}, x.download().values());
+        }
+        assertTrue(cl().openQueues() <= before + 1, cl().openQueues() + " queues open, " + before + " before");
+    }
+
+    @Test
     void scatterAddWithoutInt64AtomicsUsesTheLoopKernel() {
         cl().useInt64Atomics(false);
         try (HostArray src = HostArray.contiguous(backend, DType.I64, 50, 3); HostArray idx = HostArray.contiguous(backend, DType.I32, 50, 3);
