@@ -49,6 +49,8 @@ public final class OpenClBackend implements Backend {
     private volatile boolean int64Atomics;
     private final boolean gemmTiled;
     private final OpenClFastPaths fastPaths = new OpenClFastPaths(this);
+    private volatile boolean clblastEnabled = true;
+    private final java.util.concurrent.atomic.AtomicLong clblastCalls = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
     OpenClBackend(DeviceInfo device, int index) {
@@ -344,6 +346,7 @@ public final class OpenClBackend implements Backend {
                     + " does not give c " + Arrays.toString(c.shape()) + " (expected a [B, M, K], b [B, K, N], c [B, M, N])");
         }
         if (batch == 0 || m == 0 || n == 0) return;
+        if (k > 0 && clblast(a, b, c, alpha, beta, ab, bb, cb)) return;
         boolean tiled = gemmTiled;
         long program = programs.get("gemm.cl", "");
         KernelCall call = ctx().kernel(program, tiled ? "gemm_tiled" : "gemm_simple")
@@ -358,6 +361,30 @@ public final class OpenClBackend implements Backend {
             call.launch(new long[] {n, m, batch}, null);
         }
     }
+
+    /** GEMM through CLBlast when it is installed and the layouts are BLAS layouts; false otherwise. */
+    private boolean clblast(View a, View b, View c, float alpha, float beta, ClBuffer ab, ClBuffer bb, ClBuffer cb) {
+        var lib = ClBlast.get();
+        if (lib.isEmpty() || !clblastEnabled) return false;
+        int batch = c.shape()[0], m = c.shape()[1], n = c.shape()[2], k = a.shape()[2];
+        ClBlast.Operand ao = ClBlast.operand(m, k, a.strides()[1], a.strides()[2]);
+        ClBlast.Operand bo = ClBlast.operand(k, n, b.strides()[1], b.strides()[2]);
+        ClBlast.Operand co = ClBlast.operand(m, n, c.strides()[1], c.strides()[2]);
+        if (ao == null || bo == null || co == null || co.transposed()) return false;
+        long cBatch = batch == 1 ? (long) m * co.ld() : c.strides()[0];
+        if (batch > 1 && cBatch < (long) m * co.ld()) return false;   // batches of c would interleave
+        if (beta == 0) fill(c, 0);   // c may hold NaN; BLAS is free to compute 0 * c
+        lib.get().sgemm(ctx().queue, ao, bo, co.ld(), m, n, k, alpha, beta, ab, a.offset(), a.strides()[0],
+                bb, b.offset(), b.strides()[0], cb, c.offset(), cBatch, batch);
+        clblastCalls.incrementAndGet();
+        return true;
+    }
+
+    /** Lets tests run the backend's own GEMM kernels while CLBlast is installed. */
+    void useClBlast(boolean use) { clblastEnabled = use; }
+
+    /** GEMMs that went through CLBlast, for tests. */
+    long clblastCalls() { return clblastCalls.get(); }
 
     // ---- gather / scatter ----
 

@@ -51,6 +51,20 @@ class OpenClMatmulTest extends OpenClTestSupport {
     }
 
     @Test
+    void ownKernelsWhenClBlastIsInstalledToo() {
+        OpenClBackend cl = (OpenClBackend) backend;
+        cl.useClBlast(false);
+        try {
+            long before = cl.clblastCalls();
+            for (int m : new int[] {1, 7, 129}) for (int n : new int[] {1, 65}) check(2, m, n, 33, false, true, 1, 0);
+            check(3, 70, 5, 130, false, false, -2, 0.25f);
+            assertTrue(cl.clblastCalls() == before, "no call went through CLBlast");
+        } finally {
+            cl.useClBlast(true);
+        }
+    }
+
+    @Test
     void batchedWithBroadcastAndAlphaBeta() {
         check(3, 33, 65, 17, false, false, 1, 0);
         check(4, 20, 30, 40, true, false, 0.5f, 0);
@@ -68,6 +82,30 @@ class OpenClMatmulTest extends OpenClTestSupport {
     void emptyInnerDimensionScalesC() {
         check(2, 9, 10, 0, false, false, 1, 0);
         check(2, 9, 10, 0, false, false, 1, 2);
+    }
+
+    @Test
+    void clblastTakesBlasLayoutsWhenInstalled() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ClBlast.get().isPresent(), "libclblast.so.1 not installed");
+        OpenClBackend cl = (OpenClBackend) backend;
+        long before = cl.clblastCalls();
+        int m = 37, n = 45, k = 29;
+        try (HostArray a = HostArray.contiguous(backend, DType.F32, 2, m, k); HostArray b = HostArray.contiguous(backend, DType.F32, 1, n, k);
+             HostArray c = HostArray.contiguous(backend, DType.F32, 2, m, n)) {
+            a.random(rnd, -1, 1);
+            b.random(rnd, -1, 1);
+            c.poison();
+            View bt = b.view.permute(0, 2, 1).broadcastTo(new int[] {2, k, n});   // b transposed, shared by the batch
+            backend.matmul(a.view, bt, c.view, 1.5f, 0);
+            double[] ref = new double[2 * m * n];
+            for (int p = 0; p < 2; p++) for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int q = 0; q < k; q++) s += a.data[(p * m + i) * k + q] * b.data[j * k + q];
+                ref[(p * m + i) * n + j] = 1.5 * s;
+            }
+            Compare.close("CLBlast matmul" + seedNote(), ref, c.download().values(), 1e-5);
+        }
+        assertTrue(cl.clblastCalls() > before, "the call went through CLBlast");
     }
 
     @Test
