@@ -32,7 +32,6 @@ import org.lwjgl.system.MemoryStack;
  */
 public final class OpenClBackend implements Backend {
     private static final Set<DType> DTYPES = EnumSet.allOf(DType.class);
-    private static final int GEMM_TILE = 64, GEMM_THREADS = 16;
 
     private final DeviceInfo device;
     private final int index;
@@ -47,10 +46,8 @@ public final class OpenClBackend implements Backend {
     private final ThreadLocal<ExecContext> threadContext;
     private final int reduceGroup;
     private volatile boolean int64Atomics;
-    private final boolean gemmTiled;
     private final OpenClFastPaths fastPaths = new OpenClFastPaths(this);
-    private volatile boolean clblastEnabled = true;
-    private final java.util.concurrent.atomic.AtomicLong clblastCalls = new java.util.concurrent.atomic.AtomicLong();
+    private final Gemm gemm;
     private volatile boolean closed;
 
     OpenClBackend(DeviceInfo device, int index) {
@@ -75,9 +72,7 @@ public final class OpenClBackend implements Backend {
             return c;
         });
         int64Atomics = device.hasExtension("cl_khr_int64_base_atomics");
-        // The tiled GEMM needs 16x16 work groups and 8.5 KiB of local memory; -Dkiln.opencl.gemm=simple forces the other.
-        gemmTiled = !"simple".equals(System.getProperty("kiln.opencl.gemm"))
-                && device.maxWorkGroupSize() >= GEMM_THREADS * GEMM_THREADS && device.localMemBytes() >= 16 * 1024;
+        gemm = new Gemm(this);
         reduceGroup = (int) Math.min(256, Long.highestOneBit(Math.max(1, device.maxWorkGroupSize())));
     }
 
@@ -332,59 +327,13 @@ public final class OpenClBackend implements Backend {
     // ---- matmul ----
 
     @Override
-    public void matmul(View a, View b, View c, float alpha, float beta) {
-        String name = "matmul";
-        ClBuffer ab = Checks.view(this, name, "a", a), bb = Checks.view(this, name, "b", b), cb = Checks.view(this, name, "c", c);
-        for (View v : new View[] {a, b, c}) Checks.dtype(name, "operand", v, DType.F32);
-        if (a.rank() != 3 || b.rank() != 3 || c.rank() != 3) {
-            throw new ShapeException(name + ": expects a [B, M, K], b [B, K, N], c [B, M, N]; got "
-                    + Arrays.toString(a.shape()) + ", " + Arrays.toString(b.shape()) + ", " + Arrays.toString(c.shape()));
-        }
-        int batch = c.shape()[0], m = c.shape()[1], n = c.shape()[2], k = a.shape()[2];
-        if (a.shape()[0] != batch || b.shape()[0] != batch || a.shape()[1] != m || b.shape()[1] != k || b.shape()[2] != n) {
-            throw new ShapeException(name + ": a " + Arrays.toString(a.shape()) + " @ b " + Arrays.toString(b.shape())
-                    + " does not give c " + Arrays.toString(c.shape()) + " (expected a [B, M, K], b [B, K, N], c [B, M, N])");
-        }
-        if (batch == 0 || m == 0 || n == 0) return;
-        if (k > 0 && clblast(a, b, c, alpha, beta, ab, bb, cb)) return;
-        boolean tiled = gemmTiled;
-        long program = programs.get("gemm.cl", "");
-        KernelCall call = ctx().kernel(program, tiled ? "gemm_tiled" : "gemm_simple")
-                .i32(m).i32(n).i32(k).f32(alpha).f32(beta)
-                .mem(ab).i64(a.offset()).i64(a.strides()[0]).i64(a.strides()[1]).i64(a.strides()[2])
-                .mem(bb).i64(b.offset()).i64(b.strides()[0]).i64(b.strides()[1]).i64(b.strides()[2])
-                .mem(cb).i64(c.offset()).i64(c.strides()[0]).i64(c.strides()[1]).i64(c.strides()[2]);
-        if (tiled) {
-            long gx = (n + GEMM_TILE - 1) / GEMM_TILE * GEMM_THREADS, gy = (m + GEMM_TILE - 1) / GEMM_TILE * GEMM_THREADS;
-            call.launch(new long[] {gx, gy, batch}, new long[] {GEMM_THREADS, GEMM_THREADS, 1});
-        } else {
-            call.launch(new long[] {n, m, batch}, null);
-        }
-    }
-
-    /** GEMM through CLBlast when it is installed and the layouts are BLAS layouts; false otherwise. */
-    private boolean clblast(View a, View b, View c, float alpha, float beta, ClBuffer ab, ClBuffer bb, ClBuffer cb) {
-        var lib = ClBlast.get();
-        if (lib.isEmpty() || !clblastEnabled) return false;
-        int batch = c.shape()[0], m = c.shape()[1], n = c.shape()[2], k = a.shape()[2];
-        ClBlast.Operand ao = ClBlast.operand(m, k, a.strides()[1], a.strides()[2]);
-        ClBlast.Operand bo = ClBlast.operand(k, n, b.strides()[1], b.strides()[2]);
-        ClBlast.Operand co = ClBlast.operand(m, n, c.strides()[1], c.strides()[2]);
-        if (ao == null || bo == null || co == null || co.transposed()) return false;
-        long cBatch = batch == 1 ? (long) m * co.ld() : c.strides()[0];
-        if (batch > 1 && cBatch < (long) m * co.ld()) return false;   // batches of c would interleave
-        if (beta == 0) fill(c, 0);   // c may hold NaN; BLAS is free to compute 0 * c
-        lib.get().sgemm(ctx().queue, ao, bo, co.ld(), m, n, k, alpha, beta, ab, a.offset(), a.strides()[0],
-                bb, b.offset(), b.strides()[0], cb, c.offset(), cBatch, batch);
-        clblastCalls.incrementAndGet();
-        return true;
-    }
+    public void matmul(View a, View b, View c, float alpha, float beta) { gemm.matmul(a, b, c, alpha, beta); }
 
     /** Lets tests run the backend's own GEMM kernels while CLBlast is installed. */
-    void useClBlast(boolean use) { clblastEnabled = use; }
+    void useClBlast(boolean use) { gemm.useClBlast(use); }
 
     /** GEMMs that went through CLBlast, for tests. */
-    long clblastCalls() { return clblastCalls.get(); }
+    long clblastCalls() { return gemm.clblastCalls(); }
 
     // ---- gather / scatter ----
 
