@@ -32,18 +32,29 @@ public final class Device {
     // ---- creation ----
 
     /** A tensor whose contents are undefined: reading it before writing throws UninitializedTensorException. */
-    public Tensor empty(DType dtype, int... dims) { return Tensor.allocate(this, dtype, Shape.of(dims)); }
+    public Tensor empty(DType dtype, int... dims) { return Tensor.allocate(this, dtype, shape("empty", dims)); }
 
-    public Tensor zeros(int... dims) { return full(DType.F32, 0, dims); }
+    public Tensor zeros(int... dims) { return filled("zeros", DType.F32, 0, dims); }
 
-    public Tensor zeros(DType dtype, int... dims) { return full(dtype, 0, dims); }
+    public Tensor zeros(DType dtype, int... dims) { return filled("zeros", dtype, 0, dims); }
 
-    public Tensor ones(int... dims) { return full(DType.F32, 1, dims); }
+    public Tensor ones(int... dims) { return filled("ones", DType.F32, 1, dims); }
 
-    public Tensor full(double value, int... dims) { return full(DType.F32, value, dims); }
+    public Tensor full(double value, int... dims) { return filled("full", DType.F32, value, dims); }
 
-    public Tensor full(DType dtype, double value, int... dims) {
-        Tensor t = Tensor.allocate(this, dtype, Shape.of(dims));
+    public Tensor full(DType dtype, double value, int... dims) { return filled("full", dtype, value, dims); }
+
+    /** The shape of {@code dims}, or a ShapeException that names {@code op}. */
+    private static Shape shape(String op, int[] dims) {
+        try {
+            return Shape.of(dims);
+        } catch (ShapeException e) {
+            throw new ShapeException(op + ": " + e.getMessage());
+        }
+    }
+
+    private Tensor filled(String op, DType dtype, double value, int[] dims) {
+        Tensor t = Tensor.allocate(this, dtype, shape(op, dims));
         if (t.numel() > 0) backend.fill(t.view(), value);
         return t.markWritten();
     }
@@ -84,7 +95,7 @@ public final class Device {
 
     /** Copies {@code data} (native byte order, row-major) into a new tensor. */
     public Tensor fromSegment(MemorySegment data, DType dtype, int... dims) {
-        Shape shape = Shape.of(dims);
+        Shape shape = shape("fromSegment", dims);
         long bytes = shape.numel() * dtype.byteSize();
         if (data.byteSize() != bytes) {
             throw new ShapeException("fromSegment: " + data.byteSize() + " bytes given for " + dtype + " " + shape + ", expected " + bytes);
@@ -95,20 +106,20 @@ public final class Device {
     }
 
     /** Uniform on [0, 1), F32. */
-    public Tensor rand(Generator g, int... dims) { return random(Distribution.UNIFORM, g, dims); }
+    public Tensor rand(Generator g, int... dims) { return random("rand", Distribution.UNIFORM, g, dims); }
 
     /** Standard normal, F32. */
-    public Tensor randn(Generator g, int... dims) { return random(Distribution.NORMAL, g, dims); }
+    public Tensor randn(Generator g, int... dims) { return random("randn", Distribution.NORMAL, g, dims); }
 
-    private Tensor random(Distribution d, Generator g, int... dims) {
-        Tensor t = Tensor.allocate(this, DType.F32, Shape.of(dims));
+    private Tensor random(String op, Distribution d, Generator g, int... dims) {
+        Tensor t = Tensor.allocate(this, DType.F32, shape(op, dims));
         long offset = g.reserve(d, t.numel());
         if (t.numel() > 0) backend.random(d, g.seed(), offset, t.view());
         return t.markWritten();
     }
 
     private static void checkCount(String op, long n, int[] dims) {
-        Shape s = Shape.of(dims);
+        Shape s = shape(op, dims);
         if (s.numel() != n) throw new ShapeException(op + ": " + n + " values given for shape " + s + ", expected " + s.numel());
     }
 

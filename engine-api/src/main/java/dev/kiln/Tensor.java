@@ -136,8 +136,18 @@ public final class Tensor implements AutoCloseable {
             throw new DTypeException(name + ": needs a floating-point tensor, got " + dtype + " " + shape + "; convert with to(DType.F32)");
         }
         Tensor r = newLike(shape, dtype);
-        if (numel() > 0) backend().unary(op, view(), r.view());
-        return r.markWritten();
+        return writeOrFree(r, () -> { if (numel() > 0) backend().unary(op, view(), r.view()); });
+    }
+
+    /** Runs {@code kernel}, which writes {@code out}; when the backend throws (a bad index, an integer division by zero), frees {@code out} first. */
+    private static Tensor writeOrFree(Tensor out, Runnable kernel) {
+        try {
+            kernel.run();
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out.markWritten();
     }
 
     public Tensor neg() { return apply(UnaryOp.NEG); }
@@ -184,10 +194,9 @@ public final class Tensor implements AutoCloseable {
             throw new ShapeException(name + ": shapes " + shape + " and " + other.shape + " do not broadcast");
         }
         Tensor r = newLike(out, op.isComparison() ? DType.F32 : dtype);
-        if (r.numel() > 0) {
-            backend().binary(op, view().broadcastTo(out.dims()), other.view().broadcastTo(out.dims()), r.view());
-        }
-        return r.markWritten();
+        return writeOrFree(r, () -> {
+            if (r.numel() > 0) backend().binary(op, view().broadcastTo(out.dims()), other.view().broadcastTo(out.dims()), r.view());
+        });
     }
 
     private Tensor apply(BinaryOp op, double scalar) {
@@ -464,8 +473,8 @@ public final class Tensor implements AutoCloseable {
         int[] target = Arrays.copyOf(batch.dims(), batch.rank() + 2);
         target[batch.rank()] = rows;
         target[batch.rank() + 1] = cols;
-        try (Tensor asMatrix = reshape(dims)) {
-            return asMatrix.expand(target).reshape(new int[] {(int) batch.numel(), rows, cols});
+        try (Tensor asMatrix = reshape(dims); Tensor expanded = asMatrix.expand(target)) {
+            return expanded.reshape(new int[] {(int) batch.numel(), rows, cols});
         }
     }
 
@@ -540,6 +549,7 @@ public final class Tensor implements AutoCloseable {
 
     /** New axis i is old axis {@code order[i]}. */
     public Tensor permute(int... order) {
+        checkOpen("permute");
         if (order.length != rank()) throw new ShapeException("permute: order " + Arrays.toString(order) + " for shape " + shape);
         int[] o = new int[order.length];
         boolean[] seen = new boolean[order.length];
@@ -563,6 +573,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Broadcasts to {@code dims} (NumPy rules), copying. */
     public Tensor expand(int... dims) {
+        checkOpen("expand");
         Shape target = Shape.of(dims);
         Shape b = Shape.broadcast(shape, target);
         if (b == null || !b.equals(target)) throw new ShapeException("expand: shape " + shape + " does not broadcast to " + target);
@@ -571,6 +582,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Elements {@code start, start+step, ...} below {@code end} along {@code axis} (negative bounds count from the end). */
     public Tensor slice(int axis, int start, int end, int step) {
+        checkOpen("slice");
         int a = shape.normalizeAxis(axis);
         int n = shape.dim(a);
         if (step < 1) throw new ShapeException("slice: step must be >= 1, got " + step);
@@ -692,13 +704,13 @@ public final class Tensor implements AutoCloseable {
             }
         }
         Tensor r = newLike(index.shape, dtype);
-        if (r.numel() > 0) {
+        return writeOrFree(r, () -> {
+            if (r.numel() == 0) return;
             View v = view();
             int[] srcShape = index.shape.dims();
             srcShape[a] = shape.dim(a);
             backend().gather(new View(v.buffer(), dtype, v.offset(), srcShape, v.strides()), a, index.view(), r.view());
-        }
-        return r.markWritten();
+        });
     }
 
     /** Picks entries {@code index} (1-D) along {@code axis}, as {@code torch.index_select}; embedding lookup is {@code weight.indexSelect(0, ids)}. */
@@ -710,10 +722,7 @@ public final class Tensor implements AutoCloseable {
         int[] d = shape.dims();
         d[a] = index.shape.dim(0);
         Tensor r = newLike(Shape.of(d), dtype);
-        if (r.numel() > 0) {
-            backend().gather(view(), a, spread(index, d, a), r.view());
-        }
-        return r.markWritten();
+        return writeOrFree(r, () -> { if (r.numel() > 0) backend().gather(view(), a, spread(index, d, a), r.view()); });
     }
 
     /** A 1-D index seen as a tensor of {@code dims} that varies along {@code axis} only. */
@@ -741,14 +750,14 @@ public final class Tensor implements AutoCloseable {
             }
         }
         Tensor r = copy();
-        if (index.numel() > 0) {
+        return writeOrFree(r, () -> {
+            if (index.numel() == 0) return;
             View sv = src.view(), rv = r.view();
             int[] outShape = index.shape.dims();
             outShape[a] = shape.dim(a);
             backend().scatterAdd(new View(sv.buffer(), dtype, sv.offset(), index.shape.dims(), sv.strides()), a, index.view(),
                     new View(rv.buffer(), dtype, rv.offset(), outShape, rv.strides()));
-        }
-        return r;
+        });
     }
 
     /** A copy of this with the slices of {@code src} added at positions {@code index} (1-D) along {@code axis}, as {@code torch.index_add}. */
@@ -764,8 +773,7 @@ public final class Tensor implements AutoCloseable {
         if (!src.shape.equals(Shape.of(expect))) throw new ShapeException("indexAdd: src " + src.shape + ", expected " + Shape.of(expect));
         if (src.dtype != dtype) throw new DTypeException("indexAdd: source " + src.dtype + " into " + dtype);
         Tensor r = copy();
-        if (src.numel() > 0) backend().scatterAdd(src.view(), a, spread(index, expect, a), r.view());
-        return r;
+        return writeOrFree(r, () -> { if (src.numel() > 0) backend().scatterAdd(src.view(), a, spread(index, expect, a), r.view()); });
     }
 
     /** One-hot F32 encoding of an integer tensor: shape [..., numClasses]. */

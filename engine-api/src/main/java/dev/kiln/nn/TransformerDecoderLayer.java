@@ -59,9 +59,5 @@ public final class TransformerDecoderLayer extends Module {
         }
     }
 
-    private Tensor feedForward(Tensor x) {
-        Tensor a = linear1.forward(x);
-        Tensor act = gelu ? a.gelu() : a.relu();
-        return linear2.forward(dropout.forward(act));
-    }
+    private Tensor feedForward(Tensor x) { return Layers.feedForward(linear1, dropout, linear2, gelu, x); }
 }

@@ -117,6 +117,30 @@ public abstract class KilnTestCase {
         assertClose(what, expected.data, actual.toFloatArray(), tol);
     }
 
+    /**
+     * For results that are sums or means of terms that may cancel (a mean near zero of values near one):
+     * the L2 error must be under {@link #tolerance()} times the L2 norm of {@code termScale}, the same
+     * reduction taken over the absolute values of the terms. Float32 summation is accurate relative to
+     * the terms, not to a result that cancelled.
+     */
+    protected final void assertCloseToTermScale(String what, HostTensor expected, HostTensor termScale, Tensor actual) {
+        if (!Arrays.equals(expected.shape, actual.shape().dims())) {
+            fail(what + ": shape " + actual.shape() + ", expected " + Arrays.toString(expected.shape) + " (" + seedNote() + ")");
+        }
+        float[] a = actual.toFloatArray();
+        double num = 0, den = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (Float.isNaN(a[i]) || Float.isInfinite(a[i])) fail(what + ": element " + i + " is " + a[i] + " (" + seedNote() + ")");
+            double d = a[i] - expected.data[i];
+            num += d * d;
+            den += termScale.data[i] * termScale.data[i];
+        }
+        double rel = Math.sqrt(num / den);
+        if (!(rel <= tolerance())) {
+            fail(String.format("%s: error %.3g of the terms' scale > %.3g (%s)", what, rel, tolerance(), seedNote()));
+        }
+    }
+
     /** Relative L2 error; NaN or infinity where the reference is finite fails, and the worst element is reported. */
     protected final void assertClose(String what, double[] expected, float[] actual, double tol) {
         if (expected.length != actual.length) fail(what + ": " + actual.length + " elements, expected " + expected.length + " (" + seedNote() + ")");

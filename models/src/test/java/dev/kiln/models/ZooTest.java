@@ -89,15 +89,56 @@ abstract class ZooTest extends KilnTestCase {
 
     @Test
     void parameterCountsEqualTorchvision() {
-        long[][] expected = {{61_100_840}, {138_357_544}, {6_624_904}, {11_689_512}, {25_557_032}, {61_706}};
+        long[][] expected = {{61_100_840}, {138_357_544}, {132_863_336}, {6_624_904}, {11_689_512}, {25_557_032}, {61_706}};
         List<Function<Device, Module>> builders = List.of(
-                d -> AlexNet.builder(d).build(), d -> VGG.builder(d).depth(16).build(), d -> GoogLeNet.builder(d).build(),
+                d -> AlexNet.builder(d).build(), d -> VGG.builder(d).depth(16).build(), d -> VGG.builder(d).depth(11).build(),
+                d -> GoogLeNet.builder(d).build(),
                 d -> ResNet.builder(d).depth(18).build(), d -> ResNet.builder(d).depth(50).build(), d -> LeNet5.builder(d).build());
         for (int i = 0; i < builders.size(); i++) {
             try (Module m = builders.get(i).apply(device())) {
                 assertEquals(expected[i][0], m.parameterCount(), m.getClass().getSimpleName());
             }
         }
+    }
+
+    @Test
+    void googlenetAuxiliaryHeadsRunInTrainingModeOnly() {
+        GoogLeNet net = track(GoogLeNet.builder(device()).auxLogits(true).numClasses(7).build());
+        Tensor x = track(device().randn(new dev.kiln.Generator(seed), 2, 3, 96, 96));
+        try (GoogLeNet.Outputs o = net.forwardWithAux(x)) {
+            assertArrayEquals(new int[] {2, 7}, o.logits().shape().dims());
+            assertArrayEquals(new int[] {2, 7}, o.aux1().shape().dims());
+            assertArrayEquals(new int[] {2, 7}, o.aux2().shape().dims());
+        }
+        net.eval();
+        try (GoogLeNet.Outputs o = net.forwardWithAux(x)) {
+            assertEquals(null, o.aux1());
+            assertEquals(null, o.aux2());
+        }
+    }
+
+    @Test
+    void ninAndVggProduceClassScores() {
+        NiN nin = track(NiN.builder(device()).build());
+        nin.eval();
+        Tensor x = track(device().randn(new dev.kiln.Generator(seed), 1, 1, 224, 224));
+        Tensor y = track(nin.forward(x));
+        assertArrayEquals(new int[] {1, 10}, y.shape().dims());
+        for (float v : y.toFloatArray()) assertTrue(Float.isFinite(v), "NiN output is finite");
+    }
+
+    @Test
+    void kilnRunPrintsTopFiveAndTimes() {
+        var out = new java.io.ByteArrayOutputStream();
+        var old = System.out;
+        System.setOut(new java.io.PrintStream(out, true));
+        try {
+            Run.run(new String[] {"lenet", "--backend", deviceName(), "--batch", "2"});
+        } finally {
+            System.setOut(old);
+        }
+        String text = out.toString();
+        assertTrue(text.contains("output [2, 10]") && text.contains("top-5 classes") && text.contains("warm call"), text);
     }
 
     @Test

@@ -31,7 +31,16 @@ final class ScalarBackend implements Backend {
     }
 
     private final CachingAllocator<HeapBuffer> allocator = new CachingAllocator<>("scalar", new CachingAllocator.Device<>() {
-        @Override public HeapBuffer allocate(long bytes) { return new HeapBuffer(MemorySegment.ofArray(new long[(int) ((bytes + 7) / 8)])); }
+        /** Java arrays stop at 2^31 elements, and the heap may be smaller: both are this device's out-of-memory. */
+        @Override public HeapBuffer allocate(long bytes) {
+            long words = (bytes + 7) / 8;
+            if (words > Integer.MAX_VALUE - 8) return null;
+            try {
+                return new HeapBuffer(MemorySegment.ofArray(new long[(int) words]));
+            } catch (OutOfMemoryError e) {
+                return null;
+            }
+        }
 
         @Override public void free(HeapBuffer buffer) {}
     });

@@ -13,7 +13,8 @@ public final class ScalarProvider implements BackendProvider {
 
     @Override public Optional<String> unavailableReason() { return Optional.empty(); }
 
-    @Override public List<String> devices() { return List.of("primitives-only scalar Java reference backend"); }
+    /** Two devices, so the kit's device-mismatch checks run here too ({@code scalar:0} and {@code scalar:1}). */
+    @Override public List<String> devices() { return List.of("primitives-only scalar Java reference backend", "second scalar device"); }
 
     @Override public Backend open(int index) { return new ScalarBackend(); }
 }

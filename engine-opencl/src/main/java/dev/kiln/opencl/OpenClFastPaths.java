@@ -1,0 +1,169 @@
+package dev.kiln.opencl;
+
+import dev.kiln.DType;
+import dev.kiln.LrnParams;
+import dev.kiln.Pool2dParams;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+import dev.kiln.spi.FastPaths;
+
+/**
+ * OpenCL kernels for the fast paths that pay most against their composition from primitives: the
+ * softmax family (one pass per row instead of five primitive launches) and max/average pooling
+ * forward and backward (one kernel instead of window copies and reductions), batch norm with running
+ * statistics and local response norm (one kernel each). Everything else keeps the
+ * composite default. Arguments arrive validated by {@link dev.kiln.Functional} (F32, contiguous).
+ */
+final class OpenClFastPaths implements FastPaths {
+    private static final int SOFTMAX = 0, LOG_SOFTMAX = 1, SOFTMAX_BACKWARD = 2, LOG_SOFTMAX_BACKWARD = 3;
+
+    private final OpenClBackend backend;
+
+    OpenClFastPaths(OpenClBackend backend) { this.backend = backend; }
+
+    @Override
+    public Tensor softmax(Tensor x, int axis) { return rows(SOFTMAX, x, x, axis); }
+
+    @Override
+    public Tensor logSoftmax(Tensor x, int axis) { return rows(LOG_SOFTMAX, x, x, axis); }
+
+    @Override
+    public Tensor softmaxBackward(Tensor gradOut, Tensor out, int axis) { return rows(SOFTMAX_BACKWARD, out, gradOut, axis); }
+
+    @Override
+    public Tensor logSoftmaxBackward(Tensor gradOut, Tensor out, int axis) { return rows(LOG_SOFTMAX_BACKWARD, out, gradOut, axis); }
+
+    /** Runs softmax_rows over x (and g) seen as [outer, len, inner] around {@code axis}. */
+    private Tensor rows(int mode, Tensor x, Tensor g, int axis) {
+        int[] dims = x.shape().dims();
+        long len = dims[axis], inner = 1;
+        for (int d = axis + 1; d < dims.length; d++) inner *= dims[d];
+        long rows = len == 0 ? 0 : x.numel() / len;
+        Tensor y = x.device().empty(DType.F32, dims);
+        if (rows > 0) {
+            var xv = x.view();
+            var gv = g.view();
+            var yv = y.view();
+            long program = backend.programs().get("softmax.cl", "");
+            backend.ctx().kernel(program, "softmax_rows").i32(mode).i64(rows).i64(len).i64(inner)
+                    .mem(Checks.buffer(backend, "softmax", xv.buffer())).i64(xv.offset())
+                    .mem(Checks.buffer(backend, "softmax", gv.buffer())).i64(gv.offset())
+                    .mem(Checks.buffer(backend, "softmax", yv.buffer())).i64(yv.offset())
+                    .launch1d(rows);
+        }
+        return y.markWritten();
+    }
+
+    @Override
+    public Tensor maxPool2d(Tensor x, Pool2dParams p) { return poolForward("max_pool_forward", x, p); }
+
+    @Override
+    public Tensor avgPool2d(Tensor x, Pool2dParams p) { return poolForward("avg_pool_forward", x, p); }
+
+    @Override
+    public Tensor maxPool2dBackward(Tensor gradOut, Tensor x, Tensor out, Pool2dParams p) {
+        return poolBackward("max_pool_backward", gradOut, x, x.shape(), p);
+    }
+
+    @Override
+    public Tensor avgPool2dBackward(Tensor gradOut, Shape inputShape, Pool2dParams p) {
+        return poolBackward("avg_pool_backward", gradOut, null, inputShape, p);
+    }
+
+    private Tensor poolForward(String kernel, Tensor x, Pool2dParams p) {
+        int[] d = x.shape().dims();
+        int oh = p.outH(d[2]), ow = p.outW(d[3]);
+        Tensor y = x.device().empty(DType.F32, d[0], d[1], oh, ow);
+        long n = (long) d[0] * d[1] * oh * ow;
+        if (n > 0) {
+            var xv = x.view();
+            var yv = y.view();
+            KernelCall call = pool(kernel, n, d[2], d[3], oh, ow, p);
+            if (kernel.startsWith("avg")) call.i32(p.countIncludePad() ? 1 : 0);
+            call.mem(Checks.buffer(backend, kernel, xv.buffer())).i64(xv.offset())
+                    .mem(Checks.buffer(backend, kernel, yv.buffer())).i64(yv.offset())
+                    .launch1d(n);
+        }
+        return y.markWritten();
+    }
+
+    private Tensor poolBackward(String kernel, Tensor gradOut, Tensor x, Shape inputShape, Pool2dParams p) {
+        int[] d = inputShape.dims();
+        int oh = p.outH(d[2]), ow = p.outW(d[3]);
+        Tensor dx = gradOut.device().empty(DType.F32, d);
+        long n = (long) d[0] * d[1] * d[2] * d[3];
+        if (n > 0) {
+            var gv = gradOut.view();
+            var dv = dx.view();
+            KernelCall call = pool(kernel, n, d[2], d[3], oh, ow, p);
+            if (x != null) {
+                var xv = x.view();
+                call.mem(Checks.buffer(backend, kernel, xv.buffer())).i64(xv.offset());
+            } else {
+                call.i32(p.countIncludePad() ? 1 : 0);
+            }
+            call.mem(Checks.buffer(backend, kernel, gv.buffer())).i64(gv.offset())
+                    .mem(Checks.buffer(backend, kernel, dv.buffer())).i64(dv.offset())
+                    .launch1d(n);
+        }
+        return dx.markWritten();
+    }
+
+    /** The pooling kernel with its geometry arguments set. */
+    private KernelCall pool(String kernel, long n, int h, int w, int oh, int ow, Pool2dParams p) {
+        long program = backend.programs().get("pool.cl", "");
+        return backend.ctx().kernel(program, kernel).i64(n).i32(h).i32(w).i32(oh).i32(ow)
+                .i32(p.kernelH()).i32(p.kernelW()).i32(p.strideH()).i32(p.strideW()).i32(p.padH()).i32(p.padW());
+    }
+
+    @Override
+    public Tensor batchNormInference(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, double eps) {
+        int[] d = x.shape().dims();
+        Tensor y = x.device().empty(DType.F32, d);
+        long n = x.numel();
+        if (n > 0) {
+            var xv = x.view();
+            long program = backend.programs().get("norm.cl", "");
+            KernelCall call = backend.ctx().kernel(program, "batch_norm_inference").i64(n).i32(d[1]).i64(inner(d)).f32((float) eps);
+            tensorArg(call, x);
+            tensorArg(call, runningMean);
+            tensorArg(call, runningVar);
+            call.i32(weight != null ? 1 : 0);
+            tensorArg(call, weight != null ? weight : x);
+            call.i32(bias != null ? 1 : 0);
+            tensorArg(call, bias != null ? bias : x);
+            tensorArg(call, y);
+            call.launch1d(n);
+        }
+        return y.markWritten();
+    }
+
+    @Override
+    public Tensor lrn(Tensor x, LrnParams p) {
+        int[] d = x.shape().dims();
+        Tensor y = x.device().empty(DType.F32, d);
+        long n = x.numel();
+        if (n > 0) {
+            long program = backend.programs().get("norm.cl", "");
+            KernelCall call = backend.ctx().kernel(program, "lrn_forward").i64(n).i32(d[1]).i64(inner(d))
+                    .i32(p.size()).f32((float) p.alpha()).f32((float) p.beta()).f32((float) p.k());
+            tensorArg(call, x);
+            tensorArg(call, y);
+            call.launch1d(n);
+        }
+        return y.markWritten();
+    }
+
+    /** Elements per channel of an [N, C, ...] tensor. */
+    private static long inner(int[] d) {
+        long inner = 1;
+        for (int i = 2; i < d.length; i++) inner *= d[i];
+        return inner;
+    }
+
+    /** A tensor as a (buffer, element offset) argument pair. */
+    private void tensorArg(KernelCall call, Tensor t) {
+        var v = t.view();
+        call.mem(Checks.buffer(backend, "fast path", v.buffer())).i64(v.offset());
+    }
+}

@@ -1,0 +1,120 @@
+package dev.kiln.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.DType;
+import dev.kiln.ShapeException;
+import dev.kiln.spi.View;
+import org.junit.jupiter.api.Test;
+
+class OpenClMatmulTest extends OpenClTestSupport {
+
+    /**
+     * c = alpha a @ b + beta c for a [B or 1, M, K], b [B or 1, K, N], each stored in a random layout
+     * (so transposes and slices arrive as strides) and broadcast over the batch by stride 0.
+     */
+    private void check(int batch, int m, int n, int k, boolean aShared, boolean bShared, float alpha, float beta) {
+        try (HostArray a = HostArray.strided(backend, DType.F32, rnd, aShared ? 1 : batch, m, k);
+             HostArray b = HostArray.strided(backend, DType.F32, rnd, bShared ? 1 : batch, k, n);
+             HostArray c = HostArray.strided(backend, DType.F32, rnd, batch, m, n)) {
+            a.random(rnd, -1, 1);
+            b.random(rnd, -1, 1);
+            if (beta == 0) c.poison(); else c.random(rnd, -1, 1);
+            double[] before = c.values();
+            View av = a.broadcastTo(new int[] {batch, m, k}), bv = b.broadcastTo(new int[] {batch, k, n});
+            backend.matmul(av, bv, c.view, alpha, beta);
+            HostArray.Index ai = new HostArray.Index(av), bi = new HostArray.Index(bv);
+            double[] ref = new double[batch * m * n];
+            for (int p = 0; p < batch; p++) {
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double s = 0;
+                        for (int q = 0; q < k; q++) {
+                            s += a.data[ai.position(((long) p * m + i) * k + q)] * b.data[bi.position(((long) p * k + q) * n + j)];
+                        }
+                        int o = (p * m + i) * n + j;
+                        ref[o] = alpha * s + (beta == 0 ? 0 : beta * before[o]);
+                    }
+                }
+            }
+            String what = "matmul " + av + " @ " + bv + " -> " + c.view + " alpha " + alpha + " beta " + beta + seedNote();
+            Compare.close(what, ref, c.download().values(), 1e-5);
+            if (beta == 0) assertTrue(c.untouchedOutsideView(), what + ": wrote outside c");
+        }
+    }
+
+    @Test
+    void oddSizesAndLayouts() {
+        int[] sizes = {1, 7, 64, 129};
+        for (int m : sizes) for (int n : sizes) for (int k : new int[] {1, 7, 129}) check(1, m, n, k, false, false, 1, 0);
+    }
+
+    @Test
+    void ownKernelsWhenClBlastIsInstalledToo() {
+        OpenClBackend cl = (OpenClBackend) backend;
+        cl.useClBlast(false);
+        try {
+            long before = cl.clblastCalls();
+            for (int m : new int[] {1, 7, 129}) for (int n : new int[] {1, 65}) check(2, m, n, 33, false, true, 1, 0);
+            check(3, 70, 5, 130, false, false, -2, 0.25f);
+            assertTrue(cl.clblastCalls() == before, "no call went through CLBlast");
+        } finally {
+            cl.useClBlast(true);
+        }
+    }
+
+    @Test
+    void batchedWithBroadcastAndAlphaBeta() {
+        check(3, 33, 65, 17, false, false, 1, 0);
+        check(4, 20, 30, 40, true, false, 0.5f, 0);
+        check(4, 20, 30, 40, false, true, 1, 1);
+        check(2, 70, 5, 130, false, false, -2, 0.25f);
+        check(5, 1, 1, 1, true, true, 1, 0);
+    }
+
+    @Test
+    void largerSquare() {
+        check(1, 300, 257, 310, false, false, 1, 0);
+    }
+
+    @Test
+    void emptyInnerDimensionScalesC() {
+        check(2, 9, 10, 0, false, false, 1, 0);
+        check(2, 9, 10, 0, false, false, 1, 2);
+    }
+
+    @Test
+    void clblastTakesBlasLayoutsWhenInstalled() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ClBlast.get().isPresent(), "libclblast.so.1 not installed");
+        OpenClBackend cl = (OpenClBackend) backend;
+        long before = cl.clblastCalls();
+        int m = 37, n = 45, k = 29;
+        try (HostArray a = HostArray.contiguous(backend, DType.F32, 2, m, k); HostArray b = HostArray.contiguous(backend, DType.F32, 1, n, k);
+             HostArray c = HostArray.contiguous(backend, DType.F32, 2, m, n)) {
+            a.random(rnd, -1, 1);
+            b.random(rnd, -1, 1);
+            c.poison();
+            View bt = b.view.permute(0, 2, 1).broadcastTo(new int[] {2, k, n});   // b transposed, shared by the batch
+            backend.matmul(a.view, bt, c.view, 1.5f, 0);
+            double[] ref = new double[2 * m * n];
+            for (int p = 0; p < 2; p++) for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int q = 0; q < k; q++) s += a.data[(p * m + i) * k + q] * b.data[j * k + q];
+                ref[(p * m + i) * n + j] = 1.5 * s;
+            }
+            Compare.close("CLBlast matmul" + seedNote(), ref, c.download().values(), 1e-5);
+        }
+        assertTrue(cl.clblastCalls() > before, "the call went through CLBlast");
+    }
+
+    @Test
+    void rejectsMismatchedShapes() {
+        try (HostArray a = HostArray.contiguous(backend, DType.F32, 1, 3, 4); HostArray b = HostArray.contiguous(backend, DType.F32, 1, 5, 2);
+             HostArray c = HostArray.contiguous(backend, DType.F32, 1, 3, 2); HostArray i = HostArray.contiguous(backend, DType.I32, 1, 3, 4)) {
+            ShapeException e = assertThrows(ShapeException.class, () -> backend.matmul(a.view, b.view, c.view, 1, 0));
+            assertTrue(e.getMessage().contains("[1, 3, 4]") && e.getMessage().contains("[1, 5, 2]"), e.getMessage());
+            assertThrows(dev.kiln.DTypeException.class, () -> backend.matmul(i.view, b.view, c.view, 1, 0));
+        }
+    }
+}

@@ -1,0 +1,7 @@
+package dev.kiln.tck.scalar;
+
+import dev.kiln.tck.ElementwiseTestCase;
+
+class ScalarElementwiseTest extends ElementwiseTestCase {
+    @Override protected String deviceName() { return "scalar"; }
+}

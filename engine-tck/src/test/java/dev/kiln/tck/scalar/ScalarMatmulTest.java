@@ -1,0 +1,7 @@
+package dev.kiln.tck.scalar;
+
+import dev.kiln.tck.MatmulTestCase;
+
+class ScalarMatmulTest extends MatmulTestCase {
+    @Override protected String deviceName() { return "scalar"; }
+}

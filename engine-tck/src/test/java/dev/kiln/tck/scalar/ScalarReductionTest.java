@@ -1,0 +1,7 @@
+package dev.kiln.tck.scalar;
+
+import dev.kiln.tck.ReductionTestCase;
+
+class ScalarReductionTest extends ReductionTestCase {
+    @Override protected String deviceName() { return "scalar"; }
+}

@@ -1,0 +1,7 @@
+package dev.kiln.tck.scalar;
+
+import dev.kiln.tck.ShapeOpsTestCase;
+
+class ScalarShapeOpsTest extends ShapeOpsTestCase {
+    @Override protected String deviceName() { return "scalar"; }
+}
