@@ -54,7 +54,7 @@ final class Charts {
         List<Row> models = rows.stream().filter(r -> r.ok() && r.kernel().equals("model")).toList();
         if (models.isEmpty()) return null;
         CategoryChart chart = new CategoryChartBuilder().width(900).height(560).title("Model inference throughput")
-                .xAxisTitle("model, batch").yAxisTitle("images / s").build();
+                .xAxisTitle("model, batch").yAxisTitle("images or sequences / s").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         // Throughputs span decades (LeNet-5 against VGG): a log axis, floored at the decade below the smallest.
         double smallest = models.stream().mapToDouble(Row::itemsPerSecond).min().orElse(1);

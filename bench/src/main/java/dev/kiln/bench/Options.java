@@ -1,5 +1,6 @@
 package dev.kiln.bench;
 
+import dev.kiln.models.Zoo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,19 +12,22 @@ import java.util.regex.PatternSyntaxException;
 public record Options(List<String> backends, double timeBudgetSeconds, Path out, boolean quick, List<Integer> batches,
         List<Integer> gemmSizes, List<String> models, Pattern only, Path compare, boolean compareTorch, boolean help) {
 
+    /** The models a CPU finishes in minutes. */
+    public static final List<String> DEFAULT_MODELS = List.of("lenet", "alexnet", "googlenet", "resnet18");
+
     public static final String USAGE = """
             Usage: ./kiln bench [OPTIONS]
               --backends LIST      devices to run, e.g. cpu,opencl:0 (default: every available backend)
               --time-budget SEC    time per row: warm-up plus timed iterations (default 4; --quick: 1)
-              --models LIST        zoo models to run (default lenet5,alexnet,googlenet,resnet18; also resnet50,
-                                   vgg16; 'none' for kernels only)
+              --models LIST        zoo models to run (default lenet,alexnet,googlenet,resnet18; any of
+                                   ./kiln run's names, e.g. resnet50, vgg16, lstm-lm, bert-base; 'none': kernels only)
               --batch LIST         batch sizes of convolutions, LSTM, attention and models (default 1,32; --quick: 1)
               --only REGEX         only rows whose name matches, e.g. 'gemm|alexnet'
               --out DIR            where the JSON and Markdown reports go (default bench-out)
               --compare OLD.json   add the speedup of each row over the same row of an earlier run
               --compare-torch      time the same rows in PyTorch on the CPU (a Python subprocess: /usr/bin/python3
                                    or KILN_PYTHON, with torch and torchvision) and add Kiln/PyTorch
-              --quick              a short run: 1 s per row, batch 1, GEMM up to 1024, lenet5 and alexnet
+              --quick              a short run: 1 s per row, batch 1, GEMM up to 1024, lenet and alexnet
               --help               this text
             """;
 
@@ -65,7 +69,7 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
         List<Integer> batchList = batches != null ? batches : quick ? List.of(1) : List.of(1, 32);
         List<Integer> sizes = quick ? List.of(256, 512, 1024) : List.of(256, 512, 1024, 2048);
         return new Options(backends, b, out, quick, batchList, sizes,
-                models != null ? models : quick ? List.of("lenet5", "alexnet") : ZooModel.DEFAULT, only, compare, compareTorch, help);
+                models != null ? models : quick ? List.of("lenet", "alexnet") : DEFAULT_MODELS, only, compare, compareTorch, help);
     }
 
     public boolean selected(String rowName) { return only == null || only.matcher(rowName).find(); }
@@ -95,9 +99,8 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
         if (s.trim().equals("none")) return List.of();
         List<String> names = split(s);
         for (String n : names) {
-            if (ZooModel.byName(n).isEmpty()) {
-                throw new IllegalArgumentException("--models: unknown model '" + n + "'; known: "
-                        + ZooModel.ALL.stream().map(ZooModel::name).toList() + " or none");
+            if (!Zoo.names().contains(n)) {
+                throw new IllegalArgumentException("--models: unknown model '" + n + "'; known: " + Zoo.names() + " or none");
             }
         }
         return names;

@@ -23,7 +23,7 @@ final class ReportTable {
         add("max ms", 9, r -> ms(r.result().stats().max()));
         add("n", 5, r -> String.valueOf(r.result().stats().samples()));
         add("GFLOP/s", 9, r -> fixed(r.gflops(), 1));
-        add("img/s", 8, r -> fixed(r.itemsPerSecond(), 1));
+        add("items/s", 8, r -> fixed(r.itemsPerSecond(), 1));
         add("%peak", 6, r -> percent(report.fractionOfPeak(r)));
         add("vs BLAS", 8, r -> times(report.versusOpenBlas(r)));
         add("vs CPU", 7, r -> times(report.versusCpu(r)));
@@ -34,7 +34,7 @@ final class ReportTable {
     private void add(String header, int width, Function<Row, String> cell) { columns.add(new Column(header, width, cell)); }
 
     static final String LEGEND = """
-            GFLOP/s and img/s (models: images per second) from the median; %peak: of the CPU's measured FMA peak
+            GFLOP/s and items/s (models: images or sequences per second) from the median; %peak: of the CPU's measured FMA peak
             (other devices: of their best GEMM); vs BLAS: throughput / OpenBLAS on the same GEMM; vs CPU: speedup
             over the cpu backend; vs torch: over PyTorch on the CPU (--compare-torch); vs old: over --compare.
             """;

@@ -1,6 +1,7 @@
 package dev.kiln.bench;
 
 import dev.kiln.Device;
+import dev.kiln.models.Zoo;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.Map;
  * plan runs on every Kiln device and, with --compare-torch, in the PyTorch peer.
  */
 public record Spec(String kernel, String name, String geometry, int batch, double flops, int gemmSize, ConvLayer layer,
-        ZooModel model) {
+        Zoo.Entry model) {
 
     /** The rows {@code options} select, in the order they run. */
     public static List<Spec> plan(Options options) {
@@ -41,9 +42,9 @@ public record Spec(String kernel, String name, String geometry, int batch, doubl
         }
         for (String modelName : options.models()) {
             if (!options.selected(modelName)) continue;
-            ZooModel model = ZooModel.byName(modelName).orElseThrow();
+            Zoo.Entry model = Zoo.get(modelName);
             for (int batch : options.batches()) {
-                specs.add(new Spec("model", modelName, model.geometry(), batch, Double.NaN, 0, null, model));
+                specs.add(new Spec("model", modelName, model.description(), batch, Double.NaN, 0, null, model));
             }
         }
         return specs;

@@ -6,6 +6,7 @@ import dev.kiln.Functional;
 import dev.kiln.Generator;
 import dev.kiln.Kiln;
 import dev.kiln.Scope;
+import dev.kiln.models.Zoo;
 import dev.kiln.nn.Module;
 import dev.kiln.RnnParams;
 import dev.kiln.RnnResult;
@@ -161,25 +162,25 @@ public final class Workloads {
         };
     }
 
-    /** Inference of a zoo model (eval mode: dropout off, batch norm on running statistics). */
-    public static Workload model(Device device, ZooModel model, int batch) {
+    /** Inference of a zoo model on its sample input (eval mode: dropout off, batch norm on running statistics). */
+    public static Workload model(Device device, Zoo.Entry model, int batch) {
         Module net = model.build().apply(device);
         net.eval();
-        Tensor x = device.randn(new Generator(2024 + batch), model.inputDims(batch));
+        Tensor input = model.sampleInput().apply(device, batch);
         device.synchronize();
         return new Workload() {
             @Override
             public void run() {
-                // The scope frees the logits and anything a layer left behind; parameters were made outside it.
+                // The scope frees the output and anything a layer left behind; parameters were made outside it.
                 try (Scope s = Kiln.scope()) {
-                    net.forward(x);
+                    model.run(net, input);
                     device.synchronize();
                 }
             }
 
             @Override
             public void close() {
-                x.close();
+                input.close();
                 net.close();
             }
         };

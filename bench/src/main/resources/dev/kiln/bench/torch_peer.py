@@ -28,15 +28,18 @@ def lenet5():
 
 def model(name):
     import torchvision.models as tv
-    if name == "lenet5":
+    if name == "lenet":
         return lenet5(), (1, 32, 32)
     builders = {
         "alexnet": lambda: tv.alexnet(),
         "googlenet": lambda: tv.googlenet(aux_logits=False, init_weights=False),
         "resnet18": lambda: tv.resnet18(),
         "resnet50": lambda: tv.resnet50(),
+        "vgg11": lambda: tv.vgg11(),
         "vgg16": lambda: tv.vgg16(),
     }
+    if name not in builders:
+        raise ValueError("no PyTorch peer for the zoo model '" + name + "'")
     return builders[name](), (3, 224, 224)
 
 

@@ -19,12 +19,12 @@ class OptionsTest {
         assertEquals(List.of(1, 32), o.batches());
         assertEquals(List.of(256, 512, 1024, 2048), o.gemmSizes());
         assertTrue(o.selected("anything"));
-        assertEquals(ZooModel.DEFAULT, o.models());
+        assertEquals(Options.DEFAULT_MODELS, o.models());
     }
 
     @Test
     void modelsByNameOrNone() {
-        assertEquals(List.of("vgg16", "lenet5"), Options.parse("--models", "vgg16,lenet5").models());
+        assertEquals(List.of("vgg16", "lenet"), Options.parse("--models", "vgg16,lenet").models());
         assertEquals(List.of(), Options.parse("--models=none").models());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--models", "lenet6"));
         assertTrue(e.getMessage().contains("lenet6") && e.getMessage().contains("resnet50"), e.getMessage());
