@@ -1,0 +1,43 @@
+package dev.kiln.cuda;
+
+import dev.kiln.KilnException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/** The CUDA sources of native-kernels, read from the class path ({@code kernels/cuda/}). */
+public final class KernelSources {
+    public static final String DIRECTORY = "kernels/cuda/";
+    /** Headers the sources include by name; NVRTC receives them with the program. */
+    public static final List<String> HEADERS = List.of("kiln_common.cuh");
+    /** Every program the backend compiles. */
+    public static final List<String> PROGRAMS = List.of("elementwise.cu", "reduce.cu", "index.cu", "random.cu");
+
+    private KernelSources() {}
+
+    public static String read(String fileName) {
+        String path = DIRECTORY + fileName;
+        try (InputStream in = KernelSources.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) throw new KilnException("kernel source " + path + " is not on the class path (native-kernels jar missing?)");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new KilnException("cannot read kernel source " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static Map<String, String> headers() {
+        return Map.of("kiln_common.cuh", read("kiln_common.cuh"));
+    }
+
+    /** The program that defines kernel {@code name}, by its prefix. */
+    public static String programOf(String kernel) {
+        if (kernel.startsWith("reduce_")) return "reduce.cu";
+        if (kernel.startsWith("gather_") || kernel.startsWith("scatter_add_")) return "index.cu";
+        if (kernel.startsWith("random_")) return "random.cu";
+        if (kernel.startsWith("fill_") || kernel.startsWith("unary_") || kernel.startsWith("binary_")
+                || kernel.startsWith("where_") || kernel.startsWith("clamp_")) return "elementwise.cu";
+        throw new IllegalArgumentException("no CUDA program defines kernel " + kernel);
+    }
+}
