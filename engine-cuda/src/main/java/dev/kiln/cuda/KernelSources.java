@@ -31,6 +31,29 @@ public final class KernelSources {
         return Map.of("kiln_common.cuh", read("kiln_common.cuh"));
     }
 
+    /** Every kernel name the backend launches (the dtype-suffixed instantiations of each program). */
+    public static List<String> kernelNames() {
+        List<String> names = new java.util.ArrayList<>();
+        List<String> dtypes = java.util.Arrays.stream(dev.kiln.DType.values()).map(OpCodes::dtype).toList();
+        for (String a : dtypes) {
+            names.add("fill_" + a);
+            names.add("clamp_" + a);
+            for (String b : dtypes) {
+                names.add("unary_" + a + "_" + b);
+                names.add("binary_" + a + "_" + b);
+                names.add("where_" + a + "_" + b);
+                names.add("reduce_" + a + "_" + b);
+            }
+            for (String i : List.of("i32", "i64")) {
+                names.add("gather_" + a + "_" + i);
+                names.add("scatter_add_" + a + "_" + i);
+            }
+        }
+        names.add("random_uniform");
+        names.add("random_normal");
+        return names;
+    }
+
     /** The program that defines kernel {@code name}, by its prefix. */
     public static String programOf(String kernel) {
         if (kernel.startsWith("reduce_")) return "reduce.cu";
