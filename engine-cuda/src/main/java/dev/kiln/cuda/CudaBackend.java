@@ -55,6 +55,7 @@ public final class CudaBackend implements Backend {
     private final CachingAllocator<CudaBuffer> allocator;
     private final Map<String, CUmodule> modules = new ConcurrentHashMap<>();
     private final Map<String, CUfunction> functions = new ConcurrentHashMap<>();
+    private final CudaFastPaths fastPaths = new CudaFastPaths(this);
     private final ThreadLocal<ExecutionContext> contexts = new ThreadLocal<>();
     private final List<ExecutionContext> allContexts = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
@@ -93,7 +94,7 @@ public final class CudaBackend implements Backend {
         return deviceName + ", " + String.format("%.1f GiB", totalMemory / (double) (1L << 30)) + ", sm_" + sm
                 + ", driver " + version(driverVersion) + ", NVRTC " + version(libs.nvrtc.version()) + " (" + target.tag()
                 + "), GEMM precision " + precision.name().toLowerCase(java.util.Locale.ROOT)
-                + "; fast paths: composite defaults (cuDNN and fused kernels not bound yet)";
+                + "; fast paths: own kernels for " + CudaFastPaths.OWN_KERNELS + ", composite defaults for the rest (cuDNN not bound yet)";
     }
 
     private static String version(int v) { return v / 1000 + "." + (v % 1000) / 10; }
@@ -172,7 +173,7 @@ public final class CudaBackend implements Backend {
     /** Bytes held in the allocator's cache (freed, not returned to the driver). */
     public long bytesCached() { return allocator.bytesCached(); }
 
-    private CudaBuffer cuda(Buffer b) {
+    CudaBuffer cuda(Buffer b) {
         if (b instanceof CudaBuffer c) return c;
         throw new dev.kiln.DeviceMismatchException(name() + ": buffer " + b + " does not belong to a CUDA backend");
     }
@@ -262,6 +263,9 @@ public final class CudaBackend implements Backend {
             return f;
         });
     }
+
+    /** Launches on the calling thread's stream; for the fast paths. */
+    void launch(String kernel, int blocks, int threads, Launch args) { launch(context(), kernel, blocks, threads, args); }
 
     private void launch(ExecutionContext ctx, String kernel, int blocks, int threads, Launch args) {
         checkDriver(JCudaDriver.cuLaunchKernel(function(kernel), blocks, 1, 1, threads, 1, 1, 0, ctx.stream,
@@ -479,6 +483,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void synchronize() { context().synchronize(); }
+
+    @Override
+    public dev.kiln.spi.FastPaths fastPaths() { return fastPaths; }
 
     @Override
     public void close() {

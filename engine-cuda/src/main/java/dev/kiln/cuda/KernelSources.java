@@ -11,9 +11,10 @@ import java.util.Map;
 public final class KernelSources {
     public static final String DIRECTORY = "kernels/cuda/";
     /** Headers the sources include by name; NVRTC receives them with the program. */
-    public static final List<String> HEADERS = List.of("kiln_common.cuh");
+    public static final List<String> HEADERS = List.of("kiln_common.cuh", "kiln_block.cuh");
     /** Every program the backend compiles. */
-    public static final List<String> PROGRAMS = List.of("elementwise.cu", "reduce.cu", "index.cu", "random.cu");
+    public static final List<String> PROGRAMS = List.of("elementwise.cu", "reduce.cu", "index.cu", "random.cu", "softmax.cu",
+            "optim.cu", "loss.cu");
 
     private KernelSources() {}
 
@@ -28,7 +29,9 @@ public final class KernelSources {
     }
 
     public static Map<String, String> headers() {
-        return Map.of("kiln_common.cuh", read("kiln_common.cuh"));
+        Map<String, String> h = new java.util.LinkedHashMap<>();
+        for (String name : HEADERS) h.put(name, read(name));
+        return h;
     }
 
     /** Every kernel name the backend launches (the dtype-suffixed instantiations of each program). */
@@ -51,6 +54,8 @@ public final class KernelSources {
         }
         names.add("random_uniform");
         names.add("random_normal");
+        names.addAll(List.of("softmax_forward", "softmax_backward", "sgd_step", "adam_step", "cross_entropy_forward",
+                "cross_entropy_backward"));
         return names;
     }
 
@@ -59,6 +64,9 @@ public final class KernelSources {
         if (kernel.startsWith("reduce_")) return "reduce.cu";
         if (kernel.startsWith("gather_") || kernel.startsWith("scatter_add_")) return "index.cu";
         if (kernel.startsWith("random_")) return "random.cu";
+        if (kernel.startsWith("softmax_")) return "softmax.cu";
+        if (kernel.startsWith("sgd_") || kernel.startsWith("adam_")) return "optim.cu";
+        if (kernel.startsWith("cross_entropy_")) return "loss.cu";
         if (kernel.startsWith("fill_") || kernel.startsWith("unary_") || kernel.startsWith("binary_")
                 || kernel.startsWith("where_") || kernel.startsWith("clamp_")) return "elementwise.cu";
         throw new IllegalArgumentException("no CUDA program defines kernel " + kernel);

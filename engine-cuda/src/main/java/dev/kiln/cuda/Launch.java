@@ -16,6 +16,8 @@ final class Launch {
 
     Launch i64(long v) { args.add(Pointer.to(new long[] {v})); return this; }
 
+    Launch f32(float v) { args.add(Pointer.to(new float[] {v})); return this; }
+
     Launch f64(double v) { args.add(Pointer.to(new double[] {v})); return this; }
 
     /** A device pointer: a buffer's base address (views carry their own element offsets). */

@@ -1,0 +1,146 @@
+package dev.kiln.cuda;
+
+import dev.kiln.AdamParams;
+import dev.kiln.DType;
+import dev.kiln.Reduction;
+import dev.kiln.SgdParams;
+import dev.kiln.Tensor;
+import dev.kiln.spi.FastPaths;
+
+/**
+ * The fast paths of the CUDA backend that run on Kiln's own kernels (softmax.cu, loss.cu, optim.cu). Every
+ * other operation keeps the composite default of {@link FastPaths}. Inputs arrive validated (F32, shapes
+ * fit) and contiguous, since tensors always are.
+ */
+final class CudaFastPaths implements FastPaths {
+    static final String OWN_KERNELS = "softmax, log-softmax, cross-entropy, SGD, Adam";
+
+    private final CudaBackend backend;
+
+    CudaFastPaths(CudaBackend backend) { this.backend = backend; }
+
+    private long address(Tensor t) { return backend.cuda(t.view().buffer()).address + t.view().offset() * t.dtype().byteSize(); }
+
+    private static int rows(long n) { return (int) Math.min(Math.max(1, n), Launch.MAX_BLOCKS); }
+
+    // ---- softmax ----
+
+    /** [outer, n, inner] around {@code axis}. */
+    private static long[] split(Tensor x, int axis) {
+        int a = x.shape().normalizeAxis(axis);
+        long outer = 1, inner = 1;
+        for (int d = 0; d < a; d++) outer *= x.dim(d);
+        for (int d = a + 1; d < x.rank(); d++) inner *= x.dim(d);
+        return new long[] {outer, x.dim(a), inner};
+    }
+
+    private Tensor softmaxForward(Tensor x, int axis, boolean log) {
+        Tensor y = x.device().empty(DType.F32, x.shape().dims());
+        long[] s = split(x, axis);
+        long rows = s[0] * s[2];
+        if (x.numel() > 0) {
+            backend.launch("softmax_forward", rows(rows), Launch.THREADS, new Launch().i64(address(x)).i64(address(y))
+                    .i64(rows).i32((int) s[1]).i64(s[2]).i32(log ? 1 : 0));
+        }
+        return y.markWritten();
+    }
+
+    private Tensor softmaxBackwardKernel(Tensor gradOut, Tensor out, int axis, boolean log) {
+        Tensor gx = out.device().empty(DType.F32, out.shape().dims());
+        long[] s = split(out, axis);
+        long rows = s[0] * s[2];
+        if (out.numel() > 0) {
+            backend.launch("softmax_backward", rows(rows), Launch.THREADS, new Launch().i64(address(gradOut))
+                    .i64(address(out)).i64(address(gx)).i64(rows).i32((int) s[1]).i64(s[2]).i32(log ? 1 : 0));
+        }
+        return gx.markWritten();
+    }
+
+    @Override
+    public Tensor softmax(Tensor x, int axis) { return softmaxForward(x, axis, false); }
+
+    @Override
+    public Tensor logSoftmax(Tensor x, int axis) { return softmaxForward(x, axis, true); }
+
+    @Override
+    public Tensor softmaxBackward(Tensor gradOut, Tensor out, int axis) { return softmaxBackwardKernel(gradOut, out, axis, false); }
+
+    @Override
+    public Tensor logSoftmaxBackward(Tensor gradOut, Tensor out, int axis) { return softmaxBackwardKernel(gradOut, out, axis, true); }
+
+    // ---- cross-entropy ----
+
+    @Override
+    public Tensor crossEntropy(Tensor logits, Tensor target, int ignoreIndex, double labelSmoothing, Reduction reduction) {
+        int n = logits.dim(0), c = logits.dim(1);
+        Tensor loss = logits.device().empty(DType.F32, n);
+        try (Tensor valid = logits.device().empty(DType.F32, n)) {
+            if (n > 0) {
+                backend.launch("cross_entropy_forward", rows(n), Launch.THREADS, new Launch().i64(address(logits))
+                        .i64(address(target)).i64(address(loss)).i64(address(valid)).i64(n).i32(c).i64(ignoreIndex)
+                        .f32((float) labelSmoothing));
+            }
+            loss.markWritten();
+            valid.markWritten();
+            if (reduction == Reduction.NONE) return loss;
+            try (loss; Tensor total = loss.sum(0)) {
+                if (reduction == Reduction.SUM) return total.copy();
+                try (Tensor count = valid.sum(0)) {
+                    return total.div(count);   // all samples ignored: 0 / 0 = NaN, as PyTorch gives
+                }
+            }
+        }
+    }
+
+    @Override
+    public Tensor crossEntropyBackward(Tensor gradLoss, Tensor logits, Tensor target, int ignoreIndex, double labelSmoothing,
+                                       Reduction reduction) {
+        int n = logits.dim(0), c = logits.dim(1);
+        Tensor grad = logits.device().empty(DType.F32, n, c);
+        Tensor count = null;
+        try {
+            if (reduction == Reduction.MEAN) {
+                try (Tensor counted = target.ne(ignoreIndex)) {
+                    count = counted.sum(0);
+                }
+            }
+            if (n > 0) {
+                backend.launch("cross_entropy_backward", rows(n), Launch.THREADS, new Launch().i64(address(logits))
+                        .i64(address(target)).i64(address(gradLoss)).i64(reduction == Reduction.NONE ? 1 : 0)
+                        .i64(count == null ? 0 : address(count)).i64(address(grad)).i64(n).i32(c).i64(ignoreIndex)
+                        .f32((float) labelSmoothing));
+            }
+            return grad.markWritten();
+        } finally {
+            if (count != null) count.close();
+        }
+    }
+
+    // ---- optimizers ----
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, long step, SgdParams p) {
+        long n = param.numel();
+        if (n == 0) return;
+        boolean momentum = p.momentum() != 0;
+        backend.launch("sgd_step", Launch.blocksFor(n, Launch.THREADS), Launch.THREADS, new Launch().i64(address(param))
+                .i64(address(grad)).i64(momentum ? address(momentumBuffer) : 0).i64(n).f32((float) p.lr())
+                .f32((float) p.momentum()).f32((float) p.dampening()).f32((float) p.weightDecay()).i32(p.nesterov() ? 1 : 0)
+                .i32(step <= 1 ? 1 : 0));
+        if (momentum) momentumBuffer.markWritten();
+    }
+
+    @Override
+    public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, long step, AdamParams p) {
+        long n = param.numel();
+        if (n == 0) return;
+        double stepSize = p.lr() / (1 - Math.pow(p.beta1(), step));
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(p.beta2(), step));
+        backend.launch("adam_step", Launch.blocksFor(n, Launch.THREADS), Launch.THREADS, new Launch().i64(address(param))
+                .i64(address(grad)).i64(address(m)).i64(address(v)).i64(n).f32((float) p.lr()).f32((float) p.beta1())
+                .f32((float) p.beta2()).f32((float) p.eps()).f32((float) p.weightDecay()).i32(p.decoupled() ? 1 : 0)
+                .f32((float) stepSize).f32((float) bc2Sqrt));
+        m.markWritten();
+        v.markWritten();
+    }
+}

@@ -1,0 +1,150 @@
+package dev.kiln.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kiln.AdamParams;
+import dev.kiln.Device;
+import dev.kiln.Kiln;
+import dev.kiln.Reduction;
+import dev.kiln.Scope;
+import dev.kiln.SgdParams;
+import dev.kiln.Tensor;
+import dev.kiln.spi.FastPaths;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The fast paths on Kiln's own kernels against float64 references; skipped with the reason without a GPU. */
+class CudaFastPathsDeviceTest {
+    private static final long SEED = 0xFA57L;
+    private Device device;
+    private FastPaths fast;
+
+    @BeforeEach
+    void open() {
+        Optional<String> reason = new CudaProvider().unavailableReason();
+        assumeTrue(reason.isEmpty(), () -> "CUDA unavailable: " + reason.orElse(""));
+        device = Kiln.device("cuda:0");
+        fast = device.backend().fastPaths();
+    }
+
+    private static float[] random(Random r, int n) {
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) f[i] = (float) (r.nextGaussian() * 2);
+        return f;
+    }
+
+    private static void assertClose(double[] ref, float[] out, double tol, String what) {
+        double num = 0, den = 0;
+        for (int i = 0; i < ref.length; i++) {
+            assertTrue(!Float.isNaN(out[i]), what + ": NaN at " + i + " (seed " + SEED + ")");
+            num += (out[i] - ref[i]) * (out[i] - ref[i]);
+            den += ref[i] * ref[i];
+        }
+        double rel = Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
+        assertTrue(rel <= tol, what + ": relative error " + rel + " above " + tol + " (seed " + SEED + ")");
+    }
+
+    @Test
+    void softmaxAndLogSoftmaxAlongAMiddleAxis() {
+        Random rnd = new Random(SEED);
+        int a = 7, n = 129, b = 3;
+        float[] x = random(rnd, a * n * b), g = random(rnd, a * n * b);
+        try (Scope s = Kiln.scope()) {
+            Tensor xt = device.fromArray(x, a, n, b), gt = device.fromArray(g, a, n, b);
+            Tensor y = fast.softmax(xt, 1), ly = fast.logSoftmax(xt, 1);
+            Tensor gy = fast.softmaxBackward(gt, y, 1), gly = fast.logSoftmaxBackward(gt, ly, 1);
+            double[] ry = new double[x.length], rly = new double[x.length], rg = new double[x.length], rlg = new double[x.length];
+            for (int i = 0; i < a; i++) for (int k = 0; k < b; k++) {
+                double m = Double.NEGATIVE_INFINITY, sum = 0, dot = 0, gs = 0;
+                for (int j = 0; j < n; j++) m = Math.max(m, x[(i * n + j) * b + k]);
+                for (int j = 0; j < n; j++) sum += Math.exp(x[(i * n + j) * b + k] - m);
+                for (int j = 0; j < n; j++) {
+                    int idx = (i * n + j) * b + k;
+                    ry[idx] = Math.exp(x[idx] - m) / sum;
+                    rly[idx] = x[idx] - m - Math.log(sum);
+                    dot += g[idx] * ry[idx];
+                    gs += g[idx];
+                }
+                for (int j = 0; j < n; j++) {
+                    int idx = (i * n + j) * b + k;
+                    rg[idx] = ry[idx] * (g[idx] - dot);
+                    rlg[idx] = g[idx] - ry[idx] * gs;
+                }
+            }
+            assertClose(ry, y.toFloatArray(), 1e-5, "softmax");
+            assertClose(rly, ly.toFloatArray(), 1e-5, "logSoftmax");
+            assertClose(rg, gy.toFloatArray(), 1e-5, "softmaxBackward");
+            assertClose(rlg, gly.toFloatArray(), 1e-5, "logSoftmaxBackward");
+        }
+    }
+
+    @Test
+    void crossEntropyWithIgnoreIndexAndSmoothing() {
+        Random rnd = new Random(SEED + 1);
+        int n = 7, c = 129, ignore = -100;
+        double eps = 0.1;
+        float[] x = random(rnd, n * c);
+        long[] t = new long[n];
+        for (int i = 0; i < n; i++) t[i] = i == 3 ? ignore : rnd.nextInt(c);
+        double[] perSample = new double[n], grad = new double[n * c];
+        double total = 0;
+        int counted = 0;
+        for (int i = 0; i < n; i++) {
+            if (t[i] == ignore) continue;
+            counted++;
+            double m = Double.NEGATIVE_INFINITY, s = 0, sx = 0;
+            for (int j = 0; j < c; j++) m = Math.max(m, x[i * c + j]);
+            for (int j = 0; j < c; j++) { s += Math.exp(x[i * c + j] - m); sx += x[i * c + j]; }
+            double lse = m + Math.log(s);
+            perSample[i] = (1 - eps) * (lse - x[i * c + (int) t[i]]) + eps * (lse - sx / c);
+            total += perSample[i];
+            for (int j = 0; j < c; j++) grad[i * c + j] = Math.exp(x[i * c + j] - lse) - eps / c - (j == t[i] ? 1 - eps : 0);
+        }
+        try (Scope s = Kiln.scope()) {
+            Tensor xt = device.fromArray(x, n, c), tt = device.fromArray(t, n);
+            assertClose(perSample, fast.crossEntropy(xt, tt, ignore, eps, Reduction.NONE).toFloatArray(), 1e-5, "CE none");
+            assertClose(new double[] {total}, fast.crossEntropy(xt, tt, ignore, eps, Reduction.SUM).toFloatArray(), 1e-5, "CE sum");
+            assertClose(new double[] {total / counted}, fast.crossEntropy(xt, tt, ignore, eps, Reduction.MEAN).toFloatArray(), 1e-5, "CE mean");
+            double[] meanGrad = grad.clone();
+            for (int i = 0; i < meanGrad.length; i++) meanGrad[i] *= 2.0 / counted;
+            Tensor g = fast.crossEntropyBackward(device.scalar(2), xt, tt, ignore, eps, Reduction.MEAN);
+            assertClose(meanGrad, g.toFloatArray(), 1e-5, "CE mean backward");
+        }
+    }
+
+    @Test
+    void adamAndSgdStepsMatchTorchFormulas() {
+        Random rnd = new Random(SEED + 2);
+        int n = 129;
+        float[] p0 = random(rnd, n), g = random(rnd, n);
+        AdamParams ap = new AdamParams(1e-2, 0.9, 0.999, 1e-8, 0.01, true);
+        SgdParams sp = new SgdParams(0.1, 0.9, 0, 1e-4, true);
+        double[] p = new double[n], m = new double[n], v = new double[n], q = new double[n], buf = new double[n];
+        for (int i = 0; i < n; i++) { p[i] = p0[i]; q[i] = p0[i]; }
+        try (Scope s = Kiln.scope()) {
+            Tensor pt = device.fromArray(p0, n), mt = device.zeros(n), vt = device.zeros(n), gt = device.fromArray(g, n);
+            Tensor qt = device.fromArray(p0, n), bt = device.zeros(n);
+            for (int step = 1; step <= 3; step++) {
+                fast.adamStep(pt, gt, mt, vt, step, ap);
+                fast.sgdStep(qt, gt, bt, step, sp);
+                double bc1 = 1 - Math.pow(ap.beta1(), step), bc2 = 1 - Math.pow(ap.beta2(), step);
+                for (int i = 0; i < n; i++) {
+                    p[i] *= 1 - ap.lr() * ap.weightDecay();
+                    m[i] = ap.beta1() * m[i] + (1 - ap.beta1()) * g[i];
+                    v[i] = ap.beta2() * v[i] + (1 - ap.beta2()) * g[i] * g[i];
+                    p[i] -= ap.lr() / bc1 * m[i] / (Math.sqrt(v[i]) / Math.sqrt(bc2) + ap.eps());
+                    double d = g[i] + sp.weightDecay() * q[i];
+                    buf[i] = step == 1 ? d : sp.momentum() * buf[i] + d;
+                    q[i] -= sp.lr() * (d + sp.momentum() * buf[i]);
+                }
+            }
+            assertClose(p, pt.toFloatArray(), 1e-5, "adamw");
+            assertClose(m, mt.toFloatArray(), 1e-5, "adam m");
+            assertClose(v, vt.toFloatArray(), 1e-5, "adam v");
+            assertClose(q, qt.toFloatArray(), 1e-5, "sgd nesterov");
+        }
+    }
+}
