@@ -379,6 +379,10 @@ public final class CudaBackend implements Backend {
         checkMatmul(a, b, c);
         int batch = c.shape()[0], m = c.shape()[1], n = c.shape()[2];
         if (batch == 0 || m == 0 || n == 0) return;
+        if (a.shape()[2] == 0) {
+            scaleInPlace(c, beta);   // an empty sum: c = beta * c, and c is not read when beta is 0
+            return;
+        }
         ExecutionContext ctx = context();
         boolean[] copy = GemmPlan.unmappable(a, b, c);
         View a2 = copy[0] ? contiguousCopy(a) : a;
@@ -400,6 +404,20 @@ public final class CudaBackend implements Backend {
             if (copy[0]) free(a2.buffer());
             if (copy[1]) free(b2.buffer());
             if (copy[2]) free(c2.buffer());
+        }
+    }
+
+    private void scaleInPlace(View c, float beta) {
+        if (beta == 0) {
+            fill(c, 0);
+            return;
+        }
+        View one = View.contiguous(allocate(4), DType.F32, 0, 1);
+        try {
+            fill(one, beta);
+            binary(BinaryOp.MUL, c, one.broadcastTo(c.shape()), c);
+        } finally {
+            free(one.buffer());
         }
     }
 
