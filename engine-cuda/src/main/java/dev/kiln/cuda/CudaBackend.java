@@ -94,8 +94,13 @@ public final class CudaBackend implements Backend {
         return deviceName + ", " + String.format("%.1f GiB", totalMemory / (double) (1L << 30)) + ", sm_" + sm
                 + ", driver " + version(driverVersion) + ", NVRTC " + version(libs.nvrtc.version()) + " (" + target.tag()
                 + "), GEMM precision " + precision.name().toLowerCase(java.util.Locale.ROOT)
-                + "; fast paths: own kernels for " + CudaFastPaths.OWN_KERNELS + ", composite defaults for the rest (cuDNN not bound yet)";
+                + "; fast paths: own kernels for " + CudaFastPaths.OWN_KERNELS + ", "
+                + (libs.cudnn != null ? "cuDNN " + cudnnVersion(libs.cudnn.version()) + " for conv2d and its backward passes"
+                        : "composite conv2d (" + libs.cudnnMissing + ")")
+                + ", composite defaults for the rest";
     }
+
+    private static String cudnnVersion(long v) { return v / 10000 + "." + (v % 10000) / 100 + "." + v % 100; }
 
     private static String version(int v) { return v / 1000 + "." + (v % 1000) / 10; }
 
@@ -117,6 +122,67 @@ public final class CudaBackend implements Backend {
             allContexts.add(ctx);
         }
         return ctx;
+    }
+
+    // ---- cuDNN convolution ----
+
+    /** Workspace offered to cuDNN while it measures algorithms; smaller when memory is short. */
+    static final long[] FIND_WORKSPACE_BYTES = {256L << 20, 16L << 20, 0};
+
+    private record ConvKey(Cudnn.Direction direction, ConvGeometry geometry, Precision precision) {}
+
+    private final Map<ConvKey, Cudnn.Algorithm> convAlgorithms = new ConcurrentHashMap<>();
+
+    boolean hasCudnn() { return libs.cudnn != null; }
+
+    /** Strict FP32 (FMA kernels only) in fp32 mode; TF32 tensor cores allowed in tf32 and bf16 modes. */
+    private int convMathType() { return precision == Precision.FP32 ? Cudnn.FMA_MATH : Cudnn.DEFAULT_MATH; }
+
+    /**
+     * One cuDNN convolution pass between device addresses x, w and y (which of them is written depends on
+     * the direction). The algorithm is measured on first use of each (direction, geometry) and cached.
+     */
+    void convolution(Cudnn.Direction dir, ConvGeometry g, long x, long w, long y) {
+        ExecutionContext ctx = context();
+        Cudnn dnn = libs.cudnn;
+        MemorySegment handle = ctx.cudnn(dnn);
+        try (Cudnn.ConvDescriptors d = dnn.descriptors(g, convMathType())) {
+            ConvKey key = new ConvKey(dir, g, precision);
+            Cudnn.Algorithm algo = convAlgorithms.get(key);
+            if (algo == null) {
+                algo = measure(dnn, handle, dir, d, x, w, y);
+                convAlgorithms.putIfAbsent(key, algo);
+            }
+            Buffer ws = algo.workspaceBytes() > 0 ? allocate(algo.workspaceBytes()) : null;
+            try {
+                dnn.run(handle, dir, d, algo, x, w, y, ws == null ? 0 : cuda(ws).address, ctx.scalars);
+            } finally {
+                if (ws != null) free(ws);
+            }
+        }
+    }
+
+    private Cudnn.Algorithm measure(Cudnn dnn, MemorySegment handle, Cudnn.Direction dir, Cudnn.ConvDescriptors d,
+                                    long x, long w, long y) {
+        for (long bytes : FIND_WORKSPACE_BYTES) {
+            Buffer ws;
+            try {
+                ws = bytes > 0 ? allocate(bytes) : null;
+            } catch (dev.kiln.DeviceOutOfMemoryException e) {
+                continue;
+            }
+            try {
+                return dnn.find(handle, dir, d, x, w, y, ws == null ? 0 : cuda(ws).address, bytes);
+            } finally {
+                if (ws != null) free(ws);
+            }
+        }
+        throw new IllegalStateException("unreachable: the last workspace size is 0");
+    }
+
+    void addBias(int[] outputShape, long bias, long y) {
+        ExecutionContext ctx = context();
+        libs.cudnn.addBias(ctx.cudnn(libs.cudnn), outputShape, bias, y, ctx.scalars);
     }
 
     // ---- memory ----
@@ -509,7 +575,7 @@ public final class CudaBackend implements Backend {
     public void close() {
         if (closed) return;
         checkDriver(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
-        for (ExecutionContext ctx : allContexts) ctx.close(libs.cublas);
+        for (ExecutionContext ctx : allContexts) ctx.close(libs.cublas, libs.cudnn);
         closed = true;
         allocator.releaseCache();
         for (CUmodule m : modules.values()) JCudaDriver.cuModuleUnload(m);

@@ -1,6 +1,10 @@
 package dev.kiln.cuda;
 
 import dev.kiln.AdamParams;
+import dev.kiln.Conv2dParams;
+import dev.kiln.ShapeException;
+import dev.kiln.Shape;
+import java.util.Arrays;
 import dev.kiln.DType;
 import dev.kiln.Reduction;
 import dev.kiln.SgdParams;
@@ -22,6 +26,52 @@ final class CudaFastPaths implements FastPaths {
     private long address(Tensor t) { return backend.cuda(t.view().buffer()).address + t.view().offset() * t.dtype().byteSize(); }
 
     private static int rows(long n) { return (int) Math.min(Math.max(1, n), Launch.MAX_BLOCKS); }
+
+    // ---- convolution (cuDNN) ----
+
+    private static boolean empty(int[] shape) { return Arrays.stream(shape).anyMatch(d -> d == 0); }
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) {
+        if (!backend.hasCudnn() || x.numel() == 0 || w.numel() == 0) return FastPaths.super.conv2d(x, w, bias, p);
+        ConvGeometry g = ConvGeometry.of(x.shape().dims(), w.shape().dims(), p);
+        Tensor y = x.device().empty(DType.F32, g.output());
+        backend.convolution(Cudnn.Direction.FORWARD, g, address(x), address(w), address(y));
+        if (bias != null) backend.addBias(g.output(), address(bias), address(y));
+        return y.markWritten();
+    }
+
+    @Override
+    public Tensor conv2dBackwardData(Tensor gradOut, Tensor w, Shape inputShape, Conv2dParams p) {
+        if (!backend.hasCudnn() || gradOut.numel() == 0 || empty(inputShape.dims())) {
+            return FastPaths.super.conv2dBackwardData(gradOut, w, inputShape, p);
+        }
+        ConvGeometry g = ConvGeometry.of(inputShape.dims(), w.shape().dims(), p);
+        checkGradOut("conv2dBackwardData", g, gradOut);
+        Tensor dx = gradOut.device().empty(DType.F32, inputShape.dims());
+        backend.convolution(Cudnn.Direction.BACKWARD_DATA, g, address(dx), address(w), address(gradOut));
+        return dx.markWritten();
+    }
+
+    @Override
+    public Tensor conv2dBackwardFilter(Tensor gradOut, Tensor x, Shape weightShape, Conv2dParams p) {
+        if (!backend.hasCudnn() || gradOut.numel() == 0 || x.numel() == 0) {
+            return FastPaths.super.conv2dBackwardFilter(gradOut, x, weightShape, p);
+        }
+        ConvGeometry g = ConvGeometry.of(x.shape().dims(), weightShape.dims(), p);
+        checkGradOut("conv2dBackwardFilter", g, gradOut);
+        Tensor dw = gradOut.device().empty(DType.F32, weightShape.dims());
+        backend.convolution(Cudnn.Direction.BACKWARD_FILTER, g, address(x), address(dw), address(gradOut));
+        return dw.markWritten();
+    }
+
+    private static void checkGradOut(String op, ConvGeometry g, Tensor gradOut) {
+        if (!Arrays.equals(g.output(), gradOut.shape().dims())) {
+            throw new ShapeException(op + ": gradOut " + gradOut.shape() + " does not match the convolution output "
+                    + Arrays.toString(g.output()) + " of input " + Arrays.toString(g.input()) + " and weight "
+                    + Arrays.toString(g.weight()));
+        }
+    }
 
     // ---- softmax ----
 

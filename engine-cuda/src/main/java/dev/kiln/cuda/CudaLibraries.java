@@ -19,11 +19,16 @@ final class CudaLibraries {
 
     final Cublas cublas;
     final Nvrtc nvrtc;
+    /** Null when cuDNN is missing; {@link #cudnnMissing} then says why. */
+    final Cudnn cudnn;
+    final String cudnnMissing;
     final int deviceCount;
 
-    private CudaLibraries(Cublas cublas, Nvrtc nvrtc, int deviceCount) {
+    private CudaLibraries(Cublas cublas, Nvrtc nvrtc, Cudnn cudnn, String cudnnMissing, int deviceCount) {
         this.cublas = cublas;
         this.nvrtc = nvrtc;
+        this.cudnn = cudnn;
+        this.cudnnMissing = cudnnMissing;
         this.deviceCount = deviceCount;
     }
 
@@ -66,6 +71,14 @@ final class CudaLibraries {
         LibraryLocator locator = LibraryLocator.forThisProcess();
         Cublas cublas = new Cublas(locator, Arena.global());
         Nvrtc nvrtc = new Nvrtc(locator, Arena.global());
-        return new CudaLibraries(cublas, nvrtc, count[0]);
+        // cuDNN is optional: without it the fast paths it would serve keep their composite defaults
+        Cudnn cudnn = null;
+        String cudnnMissing = null;
+        try {
+            cudnn = new Cudnn(locator, Arena.global());
+        } catch (KilnException e) {
+            cudnnMissing = e.getMessage();
+        }
+        return new CudaLibraries(cublas, nvrtc, cudnn, cudnnMissing, count[0]);
     }
 }

@@ -21,6 +21,7 @@ final class ExecutionContext {
     /** alpha at 0, beta at 4: cuBLAS reads them from the host (default pointer mode) when the call is made. */
     final MemorySegment scalars = arena.allocate(8, 8);
     private MemorySegment cublasHandle;
+    private MemorySegment cudnnHandle;
     private Pointer staging;
     private ByteBuffer stagingBuffer;
 
@@ -31,6 +32,11 @@ final class ExecutionContext {
     MemorySegment cublas(Cublas lib, Precision precision) {
         if (cublasHandle == null) cublasHandle = lib.createHandle(stream.address(), precision.mathMode());
         return cublasHandle;
+    }
+
+    MemorySegment cudnn(Cudnn lib) {
+        if (cudnnHandle == null) cudnnHandle = lib.createHandle(stream.address());
+        return cudnnHandle;
     }
 
     /** Pinned host memory for staging; allocated on first use. */
@@ -51,9 +57,10 @@ final class ExecutionContext {
 
     void synchronize() { checkDriver(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize"); }
 
-    void close(Cublas lib) {
+    void close(Cublas lib, Cudnn dnn) {
         synchronize();
         if (cublasHandle != null) lib.destroyHandle(cublasHandle);
+        if (cudnnHandle != null) dnn.destroyHandle(cudnnHandle);
         if (staging != null) JCudaDriver.cuMemFreeHost(staging);
         JCudaDriver.cuStreamDestroy(stream);
         arena.close();

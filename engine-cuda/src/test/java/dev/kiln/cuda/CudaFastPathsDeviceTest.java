@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.AdamParams;
+import dev.kiln.Conv2dParams;
+import dev.kiln.Shape;
 import dev.kiln.Device;
 import dev.kiln.Kiln;
 import dev.kiln.Reduction;
@@ -145,6 +147,40 @@ class CudaFastPathsDeviceTest {
             assertClose(m, mt.toFloatArray(), 1e-5, "adam m");
             assertClose(v, vt.toFloatArray(), 1e-5, "adam v");
             assertClose(q, qt.toFloatArray(), 1e-5, "sgd nesterov");
+        }
+    }
+
+    /** Forward and both backward passes against a direct float64 convolution, with groups, stride, padding, dilation. */
+    @Test
+    void convolutionAndItsGradients() {
+        assumeTrue(((CudaBackend) device.backend()).hasCudnn(), "cuDNN not found: conv2d uses the composite default");
+        Random rnd = new Random(SEED + 3);
+        int n = 2, c = 4, h = 9, w = 7, oc = 6, g = 2, kh = 3, kw = 2;
+        Conv2dParams p = new Conv2dParams(2, 1, 1, 1, 1, 2, g);
+        int oh = p.outH(h, kh), ow = p.outW(w, kw), cg = c / g, ocg = oc / g;
+        float[] x = random(rnd, n * c * h * w), wt = random(rnd, oc * cg * kh * kw), b = random(rnd, oc);
+        float[] gy = random(rnd, n * oc * oh * ow);
+        double[] y = new double[n * oc * oh * ow], dx = new double[x.length], dw = new double[wt.length];
+        for (int in = 0; in < n; in++) for (int o = 0; o < oc; o++) for (int i = 0; i < oh; i++) for (int j = 0; j < ow; j++) {
+            int yi = ((in * oc + o) * oh + i) * ow + j;
+            double s = b[o];
+            for (int ci = 0; ci < cg; ci++) for (int a = 0; a < kh; a++) for (int e = 0; e < kw; e++) {
+                int hi = i * p.strideH() - p.padH() + a * p.dilationH(), wi = j * p.strideW() - p.padW() + e * p.dilationW();
+                if (hi < 0 || hi >= h || wi < 0 || wi >= w) continue;
+                int xi = ((in * c + (o / ocg) * cg + ci) * h + hi) * w + wi, wj = ((o * cg + ci) * kh + a) * kw + e;
+                s += x[xi] * wt[wj];
+                dx[xi] += gy[yi] * wt[wj];
+                dw[wj] += gy[yi] * x[xi];
+            }
+            y[yi] = s;
+        }
+        try (Scope s = Kiln.scope()) {
+            Tensor xt = device.fromArray(x, n, c, h, w), wtt = device.fromArray(wt, oc, cg, kh, kw), bt = device.fromArray(b, oc);
+            Tensor gyt = device.fromArray(gy, n, oc, oh, ow);
+            double tol = ((CudaBackend) device.backend()).precision().tolerance();
+            assertClose(y, fast.conv2d(xt, wtt, bt, p).toFloatArray(), tol, "conv2d");
+            assertClose(dx, fast.conv2dBackwardData(gyt, wtt, Shape.of(n, c, h, w), p).toFloatArray(), tol, "conv2dBackwardData");
+            assertClose(dw, fast.conv2dBackwardFilter(gyt, xt, Shape.of(oc, cg, kh, kw), p).toFloatArray(), tol, "conv2dBackwardFilter");
         }
     }
 }
