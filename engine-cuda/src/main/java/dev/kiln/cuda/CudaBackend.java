@@ -333,6 +333,13 @@ public final class CudaBackend implements Backend {
     /** Launches on the calling thread's stream; for the fast paths. */
     void launch(String kernel, int blocks, int threads, Launch args) { launch(context(), kernel, blocks, threads, args); }
 
+    /** A launch on a (gridX, gridY) grid; gridY at most 65535. */
+    void launch2d(String kernel, int gridX, int gridY, int threads, Launch args) {
+        ExecutionContext ctx = context();
+        checkDriver(JCudaDriver.cuLaunchKernel(function(kernel), gridX, gridY, 1, threads, 1, 1, 0, ctx.stream,
+                args.params(), null), "cuLaunchKernel " + kernel);
+    }
+
     private void launch(ExecutionContext ctx, String kernel, int blocks, int threads, Launch args) {
         checkDriver(JCudaDriver.cuLaunchKernel(function(kernel), blocks, 1, 1, threads, 1, 1, 0, ctx.stream,
                 args.params(), null), "cuLaunchKernel " + kernel);

@@ -1,6 +1,8 @@
 package dev.kiln.cuda;
 
 import dev.kiln.AdamParams;
+import dev.kiln.AttentionGrads;
+import dev.kiln.AttentionResult;
 import dev.kiln.Conv2dParams;
 import dev.kiln.ShapeException;
 import dev.kiln.Shape;
@@ -17,7 +19,8 @@ import dev.kiln.spi.FastPaths;
  * fit) and contiguous, since tensors always are.
  */
 final class CudaFastPaths implements FastPaths {
-    static final String OWN_KERNELS = "softmax, log-softmax, cross-entropy, SGD, Adam";
+    static final String OWN_KERNELS = "softmax, log-softmax, cross-entropy, SGD, Adam, attention (head size <= "
+            + AttentionLaunch.MAX_HEAD_SIZE + ")";
 
     private final CudaBackend backend;
 
@@ -71,6 +74,49 @@ final class CudaFastPaths implements FastPaths {
                     + Arrays.toString(g.output()) + " of input " + Arrays.toString(g.input()) + " and weight "
                     + Arrays.toString(g.weight()));
         }
+    }
+
+    // ---- attention (own FlashAttention-style kernels) ----
+
+    @Override
+    public AttentionResult attention(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale) {
+        AttentionLaunch a = AttentionLaunch.of(q, k);
+        if (!a.supported()) return FastPaths.super.attention(q, k, v, mask, causal, scale);
+        Tensor out = q.device().empty(DType.F32, q.shape().dims());
+        Tensor lse = q.device().empty(DType.F32, a.n(), a.heads(), a.tq());
+        backend.launch2d("attention_forward", a.queryBlocks(), a.n() * a.heads(), AttentionLaunch.TILE, new Launch()
+                .i64(address(q)).i64(address(k)).i64(address(v)).bytes(maskArgument(mask, a)).i64(address(out))
+                .i64(address(lse)).i32(a.heads()).i32(a.tq()).i32(a.tk()).i32(a.d()).f32((float) scale).i32(causal ? 1 : 0));
+        return new AttentionResult(out.markWritten(), lse.markWritten());
+    }
+
+    @Override
+    public AttentionGrads attentionBackward(Tensor gradOut, Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal,
+                                            double scale, AttentionResult forward) {
+        AttentionLaunch a = AttentionLaunch.of(q, k);
+        if (!a.supported()) return FastPaths.super.attentionBackward(gradOut, q, k, v, mask, causal, scale, forward);
+        byte[] m = maskArgument(mask, a);
+        Tensor dq = q.device().empty(DType.F32, q.shape().dims());
+        Tensor dk = k.device().empty(DType.F32, k.shape().dims());
+        Tensor dv = v.device().empty(DType.F32, v.shape().dims());
+        try (Tensor delta = q.device().empty(DType.F32, a.n(), a.heads(), a.tq())) {
+            backend.launch2d("attention_backward_dq", a.queryBlocks(), a.n() * a.heads(), AttentionLaunch.TILE, new Launch()
+                    .i64(address(q)).i64(address(k)).i64(address(v)).bytes(m).i64(address(forward.out()))
+                    .i64(address(gradOut)).i64(address(forward.logSumExp())).i64(address(delta)).i64(address(dq))
+                    .i32(a.heads()).i32(a.tq()).i32(a.tk()).i32(a.d()).f32((float) scale).i32(causal ? 1 : 0));
+            backend.launch2d("attention_backward_dkv", a.keyBlocks(), a.n() * a.heads(), AttentionLaunch.TILE, new Launch()
+                    .i64(address(q)).i64(address(k)).i64(address(v)).bytes(m).i64(address(gradOut))
+                    .i64(address(forward.logSumExp())).i64(address(delta)).i64(address(dk)).i64(address(dv))
+                    .i32(a.heads()).i32(a.tq()).i32(a.tk()).i32(a.d()).f32((float) scale).i32(causal ? 1 : 0));
+        }
+        return new AttentionGrads(dq.markWritten(), dk.markWritten(), dv.markWritten());
+    }
+
+    /** The AttMask struct: data pointer (0 for none), then its strides (n, h, i, j) broadcast to [N, H, Tq, Tk]. */
+    private byte[] maskArgument(Tensor mask, AttentionLaunch a) {
+        if (mask == null) return AttentionLaunch.packMask(0, new long[4]);
+        long[] strides = mask.view().broadcastTo(new int[] {a.n(), a.heads(), a.tq(), a.tk()}).strides();
+        return AttentionLaunch.packMask(address(mask), strides);
     }
 
     // ---- softmax ----

@@ -23,6 +23,9 @@ final class Launch {
     /** A device pointer: a buffer's base address (views carry their own element offsets). */
     Launch ptr(CudaBuffer b) { return i64(b.address); }
 
+    /** A struct argument passed by value, already packed little-endian. */
+    Launch bytes(byte[] packed) { args.add(Pointer.to(packed)); return this; }
+
     Launch view(KernelView v) { args.add(Pointer.to(v.pack())); return this; }
 
     Pointer params() { return Pointer.to(args.toArray(new Pointer[0])); }

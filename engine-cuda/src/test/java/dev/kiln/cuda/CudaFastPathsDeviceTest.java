@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.AdamParams;
+import dev.kiln.AttentionGrads;
+import dev.kiln.AttentionResult;
 import dev.kiln.Conv2dParams;
 import dev.kiln.Shape;
 import dev.kiln.Device;
@@ -181,6 +183,68 @@ class CudaFastPathsDeviceTest {
             assertClose(y, fast.conv2d(xt, wtt, bt, p).toFloatArray(), tol, "conv2d");
             assertClose(dx, fast.conv2dBackwardData(gyt, wtt, Shape.of(n, c, h, w), p).toFloatArray(), tol, "conv2dBackwardData");
             assertClose(dw, fast.conv2dBackwardFilter(gyt, xt, Shape.of(oc, cg, kh, kw), p).toFloatArray(), tol, "conv2dBackwardFilter");
+        }
+    }
+
+    /**
+     * Attention forward and backward against float64: a causal mask plus an additive [Tq, Tk] mask that drops
+     * every key of query 0 (which must give zeros), odd sizes, two tiles of keys.
+     */
+    @Test
+    void attentionForwardAndBackward() {
+        Random rnd = new Random(SEED + 4);
+        int n = 2, h = 3, tq = 37, tk = 41, d = 7;
+        double scale = 1 / Math.sqrt(d);
+        float[] q = random(rnd, n * h * tq * d), k = random(rnd, n * h * tk * d), v = random(rnd, n * h * tk * d);
+        float[] go = random(rnd, n * h * tq * d), mask = new float[tq * tk];
+        for (int i = 0; i < tq; i++) for (int j = 0; j < tk; j++) {
+            mask[i * tk + j] = i == 0 ? Float.NEGATIVE_INFINITY : (float) (rnd.nextGaussian() * 0.5);
+        }
+        double[] out = new double[q.length], dq = new double[q.length], dk = new double[k.length], dv = new double[v.length];
+        for (int b = 0; b < n * h; b++) for (int i = 0; i < tq; i++) {
+            double[] p = new double[tk];
+            double mx = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < tk; j++) {
+                double s = Double.NEGATIVE_INFINITY;
+                if (j <= i && mask[i * tk + j] != Float.NEGATIVE_INFINITY) {
+                    s = 0;
+                    for (int c = 0; c < d; c++) s += (double) q[(b * tq + i) * d + c] * k[(b * tk + j) * d + c];
+                    s = s * scale + mask[i * tk + j];
+                }
+                p[j] = s;
+                mx = Math.max(mx, s);
+            }
+            if (mx == Double.NEGATIVE_INFINITY) continue;   // every key dropped: zeros, no gradient
+            double sum = 0;
+            for (int j = 0; j < tk; j++) sum += p[j] = Math.exp(p[j] - mx);
+            for (int j = 0; j < tk; j++) p[j] /= sum;
+            double[] dp = new double[tk];
+            double dot = 0;
+            for (int j = 0; j < tk; j++) {
+                for (int c = 0; c < d; c++) {
+                    out[(b * tq + i) * d + c] += p[j] * v[(b * tk + j) * d + c];
+                    dp[j] += (double) go[(b * tq + i) * d + c] * v[(b * tk + j) * d + c];
+                    dv[(b * tk + j) * d + c] += p[j] * go[(b * tq + i) * d + c];
+                }
+                dot += p[j] * dp[j];
+            }
+            for (int j = 0; j < tk; j++) {
+                double ds = p[j] * (dp[j] - dot) * scale;
+                for (int c = 0; c < d; c++) {
+                    dq[(b * tq + i) * d + c] += ds * k[(b * tk + j) * d + c];
+                    dk[(b * tk + j) * d + c] += ds * q[(b * tq + i) * d + c];
+                }
+            }
+        }
+        try (Scope s = Kiln.scope()) {
+            Tensor qt = device.fromArray(q, n, h, tq, d), kt = device.fromArray(k, n, h, tk, d), vt = device.fromArray(v, n, h, tk, d);
+            Tensor mt = device.fromArray(mask, tq, tk), got = device.fromArray(go, n, h, tq, d);
+            AttentionResult r = fast.attention(qt, kt, vt, mt, true, scale);
+            assertClose(out, r.out().toFloatArray(), 1e-5, "attention");
+            AttentionGrads g = fast.attentionBackward(got, qt, kt, vt, mt, true, scale, r);
+            assertClose(dq, g.q().toFloatArray(), 1e-5, "attention dq");
+            assertClose(dk, g.k().toFloatArray(), 1e-5, "attention dk");
+            assertClose(dv, g.v().toFloatArray(), 1e-5, "attention dv");
         }
     }
 }
