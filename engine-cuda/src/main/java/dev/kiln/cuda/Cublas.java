@@ -29,6 +29,7 @@ public final class Cublas {
             gemmStridedBatchedEx;
 
     public Cublas(LibraryLocator locator, Arena arena) {
+        locator.preloadBeside(SONAMES, List.of("libcublasLt.so.1[23]"), arena);
         SymbolLookup lib = locator.load("cuBLAS", SONAMES, arena);
         Linker linker = Linker.nativeLinker();
         create = Nvrtc.bind(linker, lib, "cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));

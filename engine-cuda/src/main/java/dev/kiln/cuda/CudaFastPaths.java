@@ -4,6 +4,7 @@ import dev.kiln.AdamParams;
 import dev.kiln.AttentionGrads;
 import dev.kiln.AttentionResult;
 import dev.kiln.Conv2dParams;
+import dev.kiln.Pool2dParams;
 import dev.kiln.ShapeException;
 import dev.kiln.Shape;
 import java.util.Arrays;
@@ -19,7 +20,7 @@ import dev.kiln.spi.FastPaths;
  * fit) and contiguous, since tensors always are.
  */
 final class CudaFastPaths implements FastPaths {
-    static final String OWN_KERNELS = "softmax, log-softmax, cross-entropy, SGD, Adam, attention (head size <= "
+    static final String OWN_KERNELS = "max/avg pooling, softmax, log-softmax, cross-entropy, SGD, Adam, attention (head size <= "
             + AttentionLaunch.MAX_HEAD_SIZE + ")";
 
     private final CudaBackend backend;
@@ -117,6 +118,47 @@ final class CudaFastPaths implements FastPaths {
         if (mask == null) return AttentionLaunch.packMask(0, new long[4]);
         long[] strides = mask.view().broadcastTo(new int[] {a.n(), a.heads(), a.tq(), a.tk()}).strides();
         return AttentionLaunch.packMask(address(mask), strides);
+    }
+
+    // ---- pooling (own kernels) ----
+
+    private Tensor poolForward(String kernel, Tensor x, Pool2dParams p) {
+        PoolGeometry g = PoolGeometry.of(x.shape().dims(), p);
+        Tensor y = x.device().empty(DType.F32, g.outputShape(x.shape().dims()));
+        long n = g.planes() * g.oh() * g.ow();
+        if (!g.empty()) {
+            backend.launch(kernel, Launch.blocksFor(n, Launch.THREADS), Launch.THREADS,
+                    new Launch().i64(address(x)).i64(address(y)).i64(g.planes()).bytes(g.pack()));
+        }
+        return y.markWritten();
+    }
+
+    @Override
+    public Tensor maxPool2d(Tensor x, Pool2dParams p) { return poolForward("max_pool_forward", x, p); }
+
+    @Override
+    public Tensor avgPool2d(Tensor x, Pool2dParams p) { return poolForward("avg_pool_forward", x, p); }
+
+    @Override
+    public Tensor maxPool2dBackward(Tensor gradOut, Tensor x, Tensor out, Pool2dParams p) {
+        PoolGeometry g = PoolGeometry.of(x.shape().dims(), p);
+        Tensor gx = x.device().empty(DType.F32, x.shape().dims());
+        if (x.numel() > 0) {
+            backend.launch("max_pool_backward", Launch.blocksFor(x.numel(), Launch.THREADS), Launch.THREADS, new Launch()
+                    .i64(address(gradOut)).i64(address(x)).i64(address(gx)).i64(g.planes()).bytes(g.pack()));
+        }
+        return gx.markWritten();
+    }
+
+    @Override
+    public Tensor avgPool2dBackward(Tensor gradOut, Shape inputShape, Pool2dParams p) {
+        PoolGeometry g = PoolGeometry.of(inputShape.dims(), p);
+        Tensor gx = gradOut.device().empty(DType.F32, inputShape.dims());
+        if (inputShape.numel() > 0) {
+            backend.launch("avg_pool_backward", Launch.blocksFor(inputShape.numel(), Launch.THREADS), Launch.THREADS,
+                    new Launch().i64(address(gradOut)).i64(address(gx)).i64(g.planes()).bytes(g.pack()));
+        }
+        return gx.markWritten();
     }
 
     // ---- softmax ----

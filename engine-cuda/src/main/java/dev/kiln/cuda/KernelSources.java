@@ -14,7 +14,7 @@ public final class KernelSources {
     public static final List<String> HEADERS = List.of("kiln_common.cuh", "kiln_block.cuh");
     /** Every program the backend compiles. */
     public static final List<String> PROGRAMS = List.of("elementwise.cu", "reduce.cu", "index.cu", "random.cu", "softmax.cu",
-            "optim.cu", "loss.cu", "attention.cu");
+            "optim.cu", "loss.cu", "attention.cu", "pool.cu");
 
     private KernelSources() {}
 
@@ -55,7 +55,7 @@ public final class KernelSources {
         names.add("random_uniform");
         names.add("random_normal");
         names.addAll(List.of("softmax_forward", "softmax_backward", "sgd_step", "adam_step", "cross_entropy_forward",
-                "cross_entropy_backward", "attention_forward", "attention_backward_dq", "attention_backward_dkv"));
+                "cross_entropy_backward", "attention_forward", "attention_backward_dq", "attention_backward_dkv", "max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward"));
         return names;
     }
 
@@ -68,6 +68,7 @@ public final class KernelSources {
         if (kernel.startsWith("sgd_") || kernel.startsWith("adam_")) return "optim.cu";
         if (kernel.startsWith("cross_entropy_")) return "loss.cu";
         if (kernel.startsWith("attention_")) return "attention.cu";
+        if (kernel.startsWith("max_pool_") || kernel.startsWith("avg_pool_")) return "pool.cu";
         if (kernel.startsWith("fill_") || kernel.startsWith("unary_") || kernel.startsWith("binary_")
                 || kernel.startsWith("where_") || kernel.startsWith("clamp_")) return "elementwise.cu";
         throw new IllegalArgumentException("no CUDA program defines kernel " + kernel);

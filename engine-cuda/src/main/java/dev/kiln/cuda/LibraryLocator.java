@@ -120,6 +120,26 @@ public final class LibraryLocator {
         throw new LibraryNotFoundException(missingMessage(what, sonames, directories, failures));
     }
 
+    /**
+     * Loads the libraries that {@code soname}'s file needs from its own folder first (for example
+     * libcublasLt next to libcublas), so the dynamic linker finds them even when that folder is not on
+     * its search path. Names that are not there are skipped.
+     */
+    public void preloadBeside(List<String> sonames, List<String> companions, Arena arena) {
+        Optional<Path> file = find(sonames);
+        if (file.isEmpty()) return;
+        Path dir = file.get().getParent();
+        for (String glob : companions) {
+            for (Path p : list(dir, glob)) {
+                try {
+                    SymbolLookup.libraryLookup(p, arena);
+                } catch (IllegalArgumentException e) {
+                    // the main library's own load reports what is missing
+                }
+            }
+        }
+    }
+
     static String missingMessage(String what, List<String> sonames, List<Path> dirs, List<String> failures) {
         StringBuilder sb = new StringBuilder(what).append(" not found: looked for ").append(String.join(", ", sonames))
                 .append(" in ");

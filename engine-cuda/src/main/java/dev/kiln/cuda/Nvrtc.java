@@ -24,6 +24,7 @@ public final class Nvrtc {
             getCubinSize, getCubin, getPtxSize, getPtx, getLogSize, getLog, destroyProgram;
 
     public Nvrtc(LibraryLocator locator, Arena arena) {
+        locator.preloadBeside(SONAMES, List.of("libnvrtc-builtins.so.1[23]*"), arena);
         SymbolLookup lib = locator.load("NVRTC", SONAMES, arena);
         Linker linker = Linker.nativeLinker();
         version = bind(linker, lib, "nvrtcVersion", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));

@@ -7,6 +7,7 @@ import dev.kiln.AdamParams;
 import dev.kiln.AttentionGrads;
 import dev.kiln.AttentionResult;
 import dev.kiln.Conv2dParams;
+import dev.kiln.Pool2dParams;
 import dev.kiln.Shape;
 import dev.kiln.Device;
 import dev.kiln.Kiln;
@@ -245,6 +246,51 @@ class CudaFastPathsDeviceTest {
             assertClose(dq, g.q().toFloatArray(), 1e-5, "attention dq");
             assertClose(dk, g.k().toFloatArray(), 1e-5, "attention dk");
             assertClose(dv, g.v().toFloatArray(), 1e-5, "attention dv");
+        }
+    }
+
+    /** Max and average pooling, forward and backward, with PyTorch's window rules, ties and ceil mode. */
+    @Test
+    void poolingForwardAndBackward() {
+        Random rnd = new Random(SEED + 5);
+        int planes = 6, h = 9, w = 8;
+        float[] x = new float[planes * h * w];
+        for (int i = 0; i < x.length; i++) x[i] = rnd.nextInt(5);   // many ties
+        for (Pool2dParams p : new Pool2dParams[] {Pool2dParams.of(3, 2, 1), new Pool2dParams(3, 2, 2, 1, 1, 0, true, false),
+                new Pool2dParams(2, 3, 2, 2, 1, 1, true, true)}) {
+            int oh = p.outH(h), ow = p.outW(w);
+            float[] gy = random(rnd, planes * oh * ow);
+            double[] ymax = new double[planes * oh * ow], yavg = new double[ymax.length];
+            double[] gmax = new double[x.length], gavg = new double[x.length];
+            for (int c = 0; c < planes; c++) for (int i = 0; i < oh; i++) for (int j = 0; j < ow; j++) {
+                int hs = i * p.strideH() - p.padH(), ws = j * p.strideW() - p.padW();
+                int he = Math.min(hs + p.kernelH(), h + p.padH()), we = Math.min(ws + p.kernelW(), w + p.padW());
+                int padded = (he - hs) * (we - ws);
+                hs = Math.max(hs, 0);
+                ws = Math.max(ws, 0);
+                he = Math.min(he, h);
+                we = Math.min(we, w);
+                int div = p.countIncludePad() ? padded : (he - hs) * (we - ws);
+                int o = (c * oh + i) * ow + j, best = -1;
+                double sum = 0;
+                for (int a = hs; a < he; a++) for (int b = ws; b < we; b++) {
+                    int xi = (c * h + a) * w + b;
+                    sum += x[xi];
+                    if (best < 0 || x[xi] > x[best]) best = xi;
+                }
+                ymax[o] = x[best];
+                gmax[best] += gy[o];
+                yavg[o] = sum / div;
+                for (int a = hs; a < he; a++) for (int b = ws; b < we; b++) gavg[(c * h + a) * w + b] += gy[o] / div;
+            }
+            try (Scope s = Kiln.scope()) {
+                Tensor xt = device.fromArray(x, 2, 3, h, w), gyt = device.fromArray(gy, 2, 3, oh, ow);
+                Tensor ym = fast.maxPool2d(xt, p);
+                assertClose(ymax, ym.toFloatArray(), 0, "maxPool2d " + p);
+                assertClose(gmax, fast.maxPool2dBackward(gyt, xt, ym, p).toFloatArray(), 1e-6, "maxPool2dBackward " + p);
+                assertClose(yavg, fast.avgPool2d(xt, p).toFloatArray(), 1e-6, "avgPool2d " + p);
+                assertClose(gavg, fast.avgPool2dBackward(gyt, Shape.of(2, 3, h, w), p).toFloatArray(), 1e-6, "avgPool2dBackward " + p);
+            }
         }
     }
 }
