@@ -49,3 +49,23 @@ extern "C" __global__ void random_normal(u64 seed, u64 offset, float* out, KView
         }
     }
 }
+
+// Dropout as dev.kiln.composite.NormComposite#dropout: element i is kept when its Philox UNIFORM number
+// (word >>> 8, out of 2^24) is at least `threshold` = ceil(p * 2^24); mask = kept ? scale : 0 with
+// scale = (float) (1 / (1 - p)), and out = x * mask. x, out and mask are contiguous F32.
+extern "C" __global__ void dropout_forward(u64 seed, u64 offset, const float* x, float* out, float* mask, i64 n,
+                                           long long threshold, float scale) {
+    i64 blocks = (n + 3) / 4;
+    KILN_FOR_EACH(t, blocks) {
+        u32 w[4];
+        philox4x32_10(offset + (u64) t, seed, w);
+        for (int k = 0; k < 4; ++k) {
+            i64 i = 4 * t + k;
+            if (i < n) {
+                const float m = (long long) (w[k] >> 8) >= threshold ? scale : 0.f;
+                mask[i] = m;
+                out[i] = x[i] * m;
+            }
+        }
+    }
+}

@@ -4,6 +4,9 @@ import dev.kiln.AdamParams;
 import dev.kiln.AttentionGrads;
 import dev.kiln.AttentionResult;
 import dev.kiln.Conv2dParams;
+import dev.kiln.DropoutResult;
+import dev.kiln.NormGrads;
+import dev.kiln.NormResult;
 import dev.kiln.Pool2dParams;
 import dev.kiln.ShapeException;
 import dev.kiln.Shape;
@@ -20,7 +23,7 @@ import dev.kiln.spi.FastPaths;
  * fit) and contiguous, since tensors always are.
  */
 final class CudaFastPaths implements FastPaths {
-    static final String OWN_KERNELS = "max/avg pooling, softmax, log-softmax, cross-entropy, SGD, Adam, attention (head size <= "
+    static final String OWN_KERNELS = "layer norm, dropout, max/avg pooling, softmax, log-softmax, cross-entropy, SGD, Adam, attention (head size <= "
             + AttentionLaunch.MAX_HEAD_SIZE + ")";
 
     private final CudaBackend backend;
@@ -159,6 +162,66 @@ final class CudaFastPaths implements FastPaths {
                     new Launch().i64(address(gradOut)).i64(address(gx)).i64(g.planes()).bytes(g.pack()));
         }
         return gx.markWritten();
+    }
+
+    // ---- layer norm and dropout (own kernels) ----
+
+    private long addressOrNull(Tensor t) { return t == null ? 0 : address(t); }
+
+    @Override
+    public NormResult layerNorm(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps) {
+        int[] statDims = x.shape().dims();
+        long cols = 1;
+        for (int d = x.rank() - normalizedDims; d < x.rank(); d++) {
+            cols *= statDims[d];
+            statDims[d] = 1;
+        }
+        long rows = cols == 0 ? 0 : x.numel() / cols;
+        Tensor y = x.device().empty(DType.F32, x.shape().dims());
+        Tensor mean = x.device().empty(DType.F32, statDims), rstd = x.device().empty(DType.F32, statDims);
+        if (rows > 0) {
+            backend.launch("layer_norm_forward", rows(rows), Launch.THREADS, new Launch().i64(address(x))
+                    .i64(addressOrNull(weight)).i64(addressOrNull(bias)).i64(address(y)).i64(address(mean))
+                    .i64(address(rstd)).i64(rows).i64(cols).f32((float) eps));
+        }
+        return new NormResult(y.markWritten(), mean.markWritten(), rstd.markWritten());
+    }
+
+    @Override
+    public NormGrads layerNormBackward(Tensor gradOut, Tensor x, NormResult forward, Tensor weight, Tensor bias,
+                                       int normalizedDims) {
+        long cols = 1;
+        for (int d = x.rank() - normalizedDims; d < x.rank(); d++) cols *= x.dim(d);
+        long rows = cols == 0 ? 0 : x.numel() / cols;
+        Tensor dx = x.device().empty(DType.F32, x.shape().dims());
+        Tensor dw = weight == null ? null : x.device().empty(DType.F32, weight.shape().dims());
+        Tensor db = bias == null ? null : x.device().empty(DType.F32, bias.shape().dims());
+        if (rows > 0) {
+            backend.launch("layer_norm_backward_input", rows(rows), Launch.THREADS, new Launch().i64(address(gradOut))
+                    .i64(address(x)).i64(address(forward.mean())).i64(address(forward.rstd())).i64(addressOrNull(weight))
+                    .i64(address(dx)).i64(rows).i64(cols));
+        }
+        if ((dw != null || db != null) && cols > 0) {
+            backend.launch("layer_norm_backward_params", Launch.blocksFor(cols, Launch.THREADS), Launch.THREADS, new Launch()
+                    .i64(address(gradOut)).i64(address(x)).i64(address(forward.mean())).i64(address(forward.rstd()))
+                    .i64(addressOrNull(dw)).i64(addressOrNull(db)).i64(rows).i64(cols));
+        }
+        if (dw != null) dw.markWritten();
+        if (db != null) db.markWritten();
+        return new NormGrads(dx.markWritten(), dw, db);
+    }
+
+    @Override
+    public DropoutResult dropout(Tensor x, double p, long seed, long offset) {
+        Tensor out = x.device().empty(DType.F32, x.shape().dims()), mask = x.device().empty(DType.F32, x.shape().dims());
+        long n = x.numel();
+        if (n > 0) {
+            long threshold = (long) Math.ceil(p * 0x1p24);
+            float scale = (float) (1 / (1 - p));
+            backend.launch("dropout_forward", Launch.blocksFor((n + 3) / 4, Launch.THREADS), Launch.THREADS, new Launch()
+                    .i64(seed).i64(offset).i64(address(x)).i64(address(out)).i64(address(mask)).i64(n).i64(threshold).f32(scale));
+        }
+        return new DropoutResult(out.markWritten(), mask.markWritten());
     }
 
     // ---- softmax ----

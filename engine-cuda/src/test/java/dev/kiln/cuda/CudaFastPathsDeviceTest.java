@@ -7,6 +7,10 @@ import dev.kiln.AdamParams;
 import dev.kiln.AttentionGrads;
 import dev.kiln.AttentionResult;
 import dev.kiln.Conv2dParams;
+import dev.kiln.DropoutResult;
+import dev.kiln.NormGrads;
+import dev.kiln.NormResult;
+import dev.kiln.spi.Philox;
 import dev.kiln.Pool2dParams;
 import dev.kiln.Shape;
 import dev.kiln.Device;
@@ -290,6 +294,71 @@ class CudaFastPathsDeviceTest {
                 assertClose(gmax, fast.maxPool2dBackward(gyt, xt, ym, p).toFloatArray(), 1e-6, "maxPool2dBackward " + p);
                 assertClose(yavg, fast.avgPool2d(xt, p).toFloatArray(), 1e-6, "avgPool2d " + p);
                 assertClose(gavg, fast.avgPool2dBackward(gyt, Shape.of(2, 3, h, w), p).toFloatArray(), 1e-6, "avgPool2dBackward " + p);
+            }
+        }
+    }
+
+    /** Layer norm over the last two axes with weight and bias, forward (out, mean, rstd) and backward. */
+    @Test
+    void layerNormForwardAndBackward() {
+        Random rnd = new Random(SEED + 6);
+        int rows = 7, a = 3, b = 43, cols = a * b;
+        double eps = 1e-5;
+        float[] x = random(rnd, rows * cols), w = random(rnd, cols), bias = random(rnd, cols), gy = random(rnd, rows * cols);
+        double[] y = new double[x.length], mean = new double[rows], rstd = new double[rows], dx = new double[x.length];
+        double[] dw = new double[cols], db = new double[cols];
+        for (int r = 0; r < rows; r++) {
+            double m = 0, v = 0;
+            for (int j = 0; j < cols; j++) m += x[r * cols + j];
+            m /= cols;
+            for (int j = 0; j < cols; j++) v += (x[r * cols + j] - m) * (x[r * cols + j] - m);
+            double rs = 1 / Math.sqrt(v / cols + eps);
+            mean[r] = m;
+            rstd[r] = rs;
+            double mg = 0, mgx = 0;
+            for (int j = 0; j < cols; j++) {
+                double xh = (x[r * cols + j] - m) * rs, g = gy[r * cols + j] * w[j];
+                y[r * cols + j] = xh * w[j] + bias[j];
+                mg += g / cols;
+                mgx += g * xh / cols;
+                dw[j] += gy[r * cols + j] * xh;
+                db[j] += gy[r * cols + j];
+            }
+            for (int j = 0; j < cols; j++) {
+                double xh = (x[r * cols + j] - m) * rs, g = gy[r * cols + j] * w[j];
+                dx[r * cols + j] = rs * (g - mg - xh * mgx);
+            }
+        }
+        try (Scope s = Kiln.scope()) {
+            Tensor xt = device.fromArray(x, rows, a, b), wt = device.fromArray(w, a, b), bt = device.fromArray(bias, a, b);
+            NormResult r = fast.layerNorm(xt, 2, wt, bt, eps);
+            assertClose(y, r.out().toFloatArray(), 1e-5, "layerNorm");
+            assertClose(mean, r.mean().toFloatArray(), 1e-5, "layerNorm mean");
+            assertClose(rstd, r.rstd().toFloatArray(), 1e-5, "layerNorm rstd");
+            NormGrads g = fast.layerNormBackward(device.fromArray(gy, rows, a, b), xt, r, wt, bt, 2);
+            assertClose(dx, g.input().toFloatArray(), 1e-5, "layerNorm dx");
+            assertClose(dw, g.weight().toFloatArray(), 1e-5, "layerNorm dweight");
+            assertClose(db, g.bias().toFloatArray(), 1e-5, "layerNorm dbias");
+        }
+    }
+
+    /** The mask follows the Philox rule exactly: kept when uniform >= p, scaled by 1 / (1 - p). */
+    @Test
+    void dropoutMaskIsExact() {
+        Random rnd = new Random(SEED + 7);
+        int n = 3 * 7 * 13;
+        float[] x = random(rnd, n);
+        long offset = 17;
+        for (double p : new double[] {0.1, 0.5, 0.9}) {
+            float scale = (float) (1 / (1 - p));
+            try (Scope s = Kiln.scope()) {
+                DropoutResult r = fast.dropout(device.fromArray(x, 3, 7, 13), p, SEED, offset);
+                float[] mask = r.mask().toFloatArray(), out = r.out().toFloatArray();
+                for (int i = 0; i < n; i++) {
+                    float expect = Philox.uniform(SEED, offset, i) >= p ? scale : 0f;
+                    org.junit.jupiter.api.Assertions.assertEquals(expect, mask[i], "mask " + i + " p=" + p);
+                    org.junit.jupiter.api.Assertions.assertEquals(x[i] * expect, out[i], "out " + i + " p=" + p);
+                }
             }
         }
     }
