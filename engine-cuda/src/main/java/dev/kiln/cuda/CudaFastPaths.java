@@ -5,6 +5,7 @@ import dev.kiln.AttentionGrads;
 import dev.kiln.AttentionResult;
 import dev.kiln.Conv2dParams;
 import dev.kiln.DropoutResult;
+import dev.kiln.LrnParams;
 import dev.kiln.NormGrads;
 import dev.kiln.NormResult;
 import dev.kiln.Pool2dParams;
@@ -23,7 +24,7 @@ import dev.kiln.spi.FastPaths;
  * fit) and contiguous, since tensors always are.
  */
 final class CudaFastPaths implements FastPaths {
-    static final String OWN_KERNELS = "layer norm, dropout, max/avg pooling, softmax, log-softmax, cross-entropy, SGD, Adam, attention (head size <= "
+    static final String OWN_KERNELS = "batch norm, local response norm, layer norm, dropout, max/avg pooling, softmax, log-softmax, cross-entropy, SGD, Adam, attention (head size <= "
             + AttentionLaunch.MAX_HEAD_SIZE + ")";
 
     private final CudaBackend backend;
@@ -209,6 +210,84 @@ final class CudaFastPaths implements FastPaths {
         if (dw != null) dw.markWritten();
         if (db != null) db.markWritten();
         return new NormGrads(dx.markWritten(), dw, db);
+    }
+
+    /** [N, C, S] of x [N, C, ...]. */
+    private static long[] channelSplit(Tensor x) {
+        long spatial = 1;
+        for (int d = 2; d < x.rank(); d++) spatial *= x.dim(d);
+        return new long[] {x.dim(0), x.dim(1), spatial};
+    }
+
+    @Override
+    public NormResult batchNormTraining(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                        double momentum, double eps) {
+        long[] s = channelSplit(x);
+        int channels = (int) s[1];
+        Tensor y = x.device().empty(DType.F32, x.shape().dims());
+        Tensor mean = x.device().empty(DType.F32, channels), rstd = x.device().empty(DType.F32, channels);
+        if (x.numel() > 0) {
+            backend.launch("batch_norm_training", rows(channels), Launch.THREADS, new Launch().i64(address(x))
+                    .i64(addressOrNull(weight)).i64(addressOrNull(bias)).i64(addressOrNull(runningMean))
+                    .i64(addressOrNull(runningVar)).i64(address(y)).i64(address(mean)).i64(address(rstd)).i64(s[0])
+                    .i32(channels).i64(s[2]).f32((float) momentum).f32((float) eps));
+        }
+        if (runningMean != null) runningMean.markWritten();
+        if (runningVar != null) runningVar.markWritten();
+        return new NormResult(y.markWritten(), mean.markWritten(), rstd.markWritten());
+    }
+
+    @Override
+    public Tensor batchNormInference(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, double eps) {
+        long[] s = channelSplit(x);
+        Tensor y = x.device().empty(DType.F32, x.shape().dims());
+        if (x.numel() > 0) {
+            backend.launch("batch_norm_inference", Launch.blocksFor(x.numel(), Launch.THREADS), Launch.THREADS, new Launch()
+                    .i64(address(x)).i64(addressOrNull(weight)).i64(addressOrNull(bias)).i64(address(runningMean))
+                    .i64(address(runningVar)).i64(address(y)).i64(x.numel()).i32((int) s[1]).i64(s[2]).f32((float) eps));
+        }
+        return y.markWritten();
+    }
+
+    @Override
+    public NormGrads batchNormBackward(Tensor gradOut, Tensor x, NormResult forward, Tensor weight, Tensor bias) {
+        long[] s = channelSplit(x);
+        int channels = (int) s[1];
+        Tensor dx = x.device().empty(DType.F32, x.shape().dims());
+        Tensor dw = weight == null ? null : x.device().empty(DType.F32, channels);
+        Tensor db = bias == null ? null : x.device().empty(DType.F32, channels);
+        if (x.numel() > 0) {
+            backend.launch("batch_norm_backward", rows(channels), Launch.THREADS, new Launch().i64(address(gradOut))
+                    .i64(address(x)).i64(address(forward.mean())).i64(address(forward.rstd())).i64(addressOrNull(weight))
+                    .i64(address(dx)).i64(addressOrNull(dw)).i64(addressOrNull(db)).i64(s[0]).i32(channels).i64(s[2]));
+        }
+        if (dw != null) dw.markWritten();
+        if (db != null) db.markWritten();
+        return new NormGrads(dx.markWritten(), dw, db);
+    }
+
+    @Override
+    public Tensor lrn(Tensor x, LrnParams p) {
+        long[] s = channelSplit(x);
+        Tensor y = x.device().empty(DType.F32, x.shape().dims());
+        if (x.numel() > 0) {
+            backend.launch("lrn_forward", Launch.blocksFor(x.numel(), Launch.THREADS), Launch.THREADS, new Launch()
+                    .i64(address(x)).i64(address(y)).i64(x.numel()).i32((int) s[1]).i64(s[2]).i32(p.size())
+                    .f32((float) p.alpha()).f32((float) p.beta()).f32((float) p.k()));
+        }
+        return y.markWritten();
+    }
+
+    @Override
+    public Tensor lrnBackward(Tensor gradOut, Tensor x, Tensor out, LrnParams p) {
+        long[] s = channelSplit(x);
+        Tensor gx = x.device().empty(DType.F32, x.shape().dims());
+        if (x.numel() > 0) {
+            backend.launch("lrn_backward", Launch.blocksFor(x.numel(), Launch.THREADS), Launch.THREADS, new Launch()
+                    .i64(address(gradOut)).i64(address(x)).i64(address(out)).i64(address(gx)).i64(x.numel())
+                    .i32((int) s[1]).i64(s[2]).i32(p.size()).f32((float) p.alpha()).f32((float) p.beta()).f32((float) p.k()));
+        }
+        return gx.markWritten();
     }
 
     @Override

@@ -56,7 +56,8 @@ public final class KernelSources {
         names.add("random_normal");
         names.addAll(List.of("softmax_forward", "softmax_backward", "sgd_step", "adam_step", "cross_entropy_forward",
                 "cross_entropy_backward", "attention_forward", "attention_backward_dq", "attention_backward_dkv", "max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward", "layer_norm_forward", "layer_norm_backward_input",
-                "layer_norm_backward_params", "dropout_forward"));
+                "layer_norm_backward_params", "dropout_forward", "batch_norm_training", "batch_norm_inference",
+                "batch_norm_backward", "lrn_forward", "lrn_backward"));
         return names;
     }
 
@@ -65,7 +66,7 @@ public final class KernelSources {
         if (kernel.startsWith("reduce_")) return "reduce.cu";
         if (kernel.startsWith("gather_") || kernel.startsWith("scatter_add_")) return "index.cu";
         if (kernel.startsWith("random_") || kernel.startsWith("dropout_")) return "random.cu";
-        if (kernel.startsWith("layer_norm_")) return "norm.cu";
+        if (kernel.startsWith("layer_norm_") || kernel.startsWith("batch_norm_") || kernel.startsWith("lrn_")) return "norm.cu";
         if (kernel.startsWith("softmax_")) return "softmax.cu";
         if (kernel.startsWith("sgd_") || kernel.startsWith("adam_")) return "optim.cu";
         if (kernel.startsWith("cross_entropy_")) return "loss.cu";

@@ -8,6 +8,7 @@ import dev.kiln.AttentionGrads;
 import dev.kiln.AttentionResult;
 import dev.kiln.Conv2dParams;
 import dev.kiln.DropoutResult;
+import dev.kiln.LrnParams;
 import dev.kiln.NormGrads;
 import dev.kiln.NormResult;
 import dev.kiln.spi.Philox;
@@ -360,6 +361,93 @@ class CudaFastPathsDeviceTest {
                     org.junit.jupiter.api.Assertions.assertEquals(x[i] * expect, out[i], "out " + i + " p=" + p);
                 }
             }
+        }
+    }
+
+    /** Batch norm training (with running statistics), inference and backward over x [N, C, H, W]. */
+    @Test
+    void batchNormTrainingInferenceAndBackward() {
+        Random rnd = new Random(SEED + 8);
+        int n = 3, c = 5, sp = 7 * 9, count = n * sp;
+        double eps = 1e-5, momentum = 0.1;
+        float[] x = random(rnd, n * c * sp), w = random(rnd, c), b = random(rnd, c), gy = random(rnd, n * c * sp);
+        float[] rm = random(rnd, c), rv = new float[c];
+        for (int i = 0; i < c; i++) rv[i] = 1 + rnd.nextFloat();
+        double[] y = new double[x.length], yi = new double[x.length], dx = new double[x.length];
+        double[] mean = new double[c], rstd = new double[c], rmNew = new double[c], rvNew = new double[c], dw = new double[c], db = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            double m = 0, v = 0;
+            for (int i = 0; i < n; i++) for (int s2 = 0; s2 < sp; s2++) m += x[(i * c + ch) * sp + s2];
+            m /= count;
+            for (int i = 0; i < n; i++) for (int s2 = 0; s2 < sp; s2++) v += Math.pow(x[(i * c + ch) * sp + s2] - m, 2);
+            v /= count;
+            mean[ch] = m;
+            rstd[ch] = 1 / Math.sqrt(v + eps);
+            rmNew[ch] = rm[ch] * (1 - momentum) + m * momentum;
+            rvNew[ch] = rv[ch] * (1 - momentum) + v * momentum * count / (count - 1);
+            for (int i = 0; i < n; i++) for (int s2 = 0; s2 < sp; s2++) {
+                int k = (i * c + ch) * sp + s2;
+                double xh = (x[k] - m) * rstd[ch];
+                y[k] = xh * w[ch] + b[ch];
+                yi[k] = (x[k] - rm[ch]) / Math.sqrt(rv[ch] + eps) * w[ch] + b[ch];
+                db[ch] += gy[k];
+                dw[ch] += gy[k] * xh;
+            }
+            for (int i = 0; i < n; i++) for (int s2 = 0; s2 < sp; s2++) {
+                int k = (i * c + ch) * sp + s2;
+                double xh = (x[k] - m) * rstd[ch];
+                dx[k] = (gy[k] - db[ch] / count - xh * dw[ch] / count) * rstd[ch] * w[ch];
+            }
+        }
+        try (Scope s = Kiln.scope()) {
+            Tensor xt = device.fromArray(x, n, c, 7, 9), wt = device.fromArray(w, c), bt = device.fromArray(b, c);
+            Tensor rmt = device.fromArray(rm, c), rvt = device.fromArray(rv, c);
+            assertClose(yi, fast.batchNormInference(xt, wt, bt, rmt, rvt, eps).toFloatArray(), 1e-5, "batchNormInference");
+            NormResult r = fast.batchNormTraining(xt, wt, bt, rmt, rvt, momentum, eps);
+            assertClose(y, r.out().toFloatArray(), 1e-5, "batchNormTraining");
+            assertClose(mean, r.mean().toFloatArray(), 1e-5, "batch mean");
+            assertClose(rstd, r.rstd().toFloatArray(), 1e-5, "batch rstd");
+            assertClose(rmNew, rmt.toFloatArray(), 1e-5, "running mean");
+            assertClose(rvNew, rvt.toFloatArray(), 1e-5, "running var");
+            NormGrads g = fast.batchNormBackward(device.fromArray(gy, n, c, 7, 9), xt, r, wt, bt);
+            assertClose(dx, g.input().toFloatArray(), 1e-5, "batchNorm dx");
+            assertClose(dw, g.weight().toFloatArray(), 1e-5, "batchNorm dweight");
+            assertClose(db, g.bias().toFloatArray(), 1e-5, "batchNorm dbias");
+        }
+    }
+
+    /** Local response norm (AlexNet's size 5) forward and backward against float64. */
+    @Test
+    void localResponseNorm() {
+        Random rnd = new Random(SEED + 9);
+        int n = 2, c = 7, sp = 13;
+        LrnParams p = new LrnParams(5, 1e-4, 0.75, 2);
+        float[] x = random(rnd, n * c * sp), gy = random(rnd, n * c * sp);
+        double[] den = new double[x.length], y = new double[x.length], dx = new double[x.length];
+        for (int i = 0; i < n; i++) for (int ch = 0; ch < c; ch++) for (int s2 = 0; s2 < sp; s2++) {
+            double sum = 0;
+            for (int o = ch - p.size() / 2; o <= ch + (p.size() - 1) / 2; o++) {
+                if (o >= 0 && o < c) sum += Math.pow(x[(i * c + o) * sp + s2], 2);
+            }
+            int k = (i * c + ch) * sp + s2;
+            den[k] = p.k() + p.alpha() / p.size() * sum;
+            y[k] = x[k] / Math.pow(den[k], p.beta());
+        }
+        for (int i = 0; i < n; i++) for (int ch = 0; ch < c; ch++) for (int s2 = 0; s2 < sp; s2++) {
+            int k = (i * c + ch) * sp + s2;
+            double back = 0;
+            for (int o = ch - (p.size() - 1) / 2; o <= ch + p.size() / 2; o++) {
+                if (o < 0 || o >= c) continue;
+                int j = (i * c + o) * sp + s2;
+                back += gy[j] * y[j] / den[j];
+            }
+            dx[k] = gy[k] / Math.pow(den[k], p.beta()) - 2 * p.alpha() * p.beta() / p.size() * x[k] * back;
+        }
+        try (Scope s = Kiln.scope()) {
+            Tensor xt = device.fromArray(x, n, c, sp, 1);
+            Tensor yt = fast.lrn(xt, p);
+            assertClose(y, yt.toFloatArray(), 1e-5, "lrn");
+            assertClose(dx, fast.lrnBackward(device.fromArray(gy, n, c, sp, 1), xt, yt, p).toFloatArray(), 1e-5, "lrnBackward");
         }
     }
 }
