@@ -12,6 +12,7 @@ struct AttMask {
     const float* data;   // null: no mask
     i64 sn, sh, si, sj;
 };
+static_assert(sizeof(AttMask) == 40, "AttMask layout must match AttentionLaunch.packMask()");
 
 // The score's additive term for (b = n * H + h, i, j), or -inf when the key is dropped.
 __device__ __forceinline__ float att_bias(const AttMask& mask, int heads, int b, i64 i, i64 j, int causal) {

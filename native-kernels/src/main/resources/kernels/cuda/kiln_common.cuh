@@ -23,6 +23,8 @@ struct KView {
     int rank;
     int pad;
 };
+// The Java side (dev.kiln.cuda.KernelView) packs exactly this many bytes.
+static_assert(sizeof(KView) == 112 && alignof(KView) == 8, "KView layout must match KernelView.pack()");
 
 // Offset of the element with row-major linear index `i` in `v`'s own shape.
 __device__ __forceinline__ i64 kv_offset(const KView& v, i64 i) {

@@ -6,6 +6,7 @@
 struct PoolGeom {
     int h, w, oh, ow, kh, kw, sh, sw, ph, pw, countIncludePad, pad;
 };
+static_assert(sizeof(PoolGeom) == 48, "PoolGeom layout must match PoolGeometry.pack()");
 
 // Output row `o` covers input rows [o * s - p, o * s - p + k) clipped to [0, size).
 __device__ __forceinline__ void pool_window(int o, int s, int p, int k, int size, int& start, int& end) {
