@@ -32,6 +32,21 @@ class KernelSourcesTest {
         assertTrue(KernelSources.headers().get("kiln_common.cuh").contains("struct KView"));
     }
 
+    /** Every .cu file of native-kernels is a program the backend knows (and so is compiled and checked). */
+    @Test
+    void everySourceFileIsAKnownProgram() throws IOException {
+        Path dir = Path.of("..", "native-kernels", "src", "main", "resources", "kernels", "cuda");
+        assumeTrue(Files.isDirectory(dir), "native-kernels sources not beside this module");
+        try (var files = Files.list(dir)) {
+            List<String> cu = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cu")).sorted().toList();
+            assertEquals(KernelSources.PROGRAMS.stream().sorted().toList(), cu);
+        }
+        try (var files = Files.list(dir)) {
+            List<String> headers = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cuh")).sorted().toList();
+            assertEquals(KernelSources.HEADERS.stream().sorted().toList(), headers);
+        }
+    }
+
     @Test
     void everyKernelNameHasAProgram() {
         List<String> names = KernelSources.kernelNames();
