@@ -111,3 +111,44 @@ extern "C" __global__ void avg_pool_backward(const float* gy, float* gx, i64 pla
         gx[i] = acc;
     }
 }
+
+// ---- adaptive average pooling (torch.nn.AdaptiveAvgPool2d): output row o averages input rows
+// [floor(o * H / OH), ceil((o + 1) * H / OH)) ----
+
+__device__ __forceinline__ int adaptive_start(int o, int in, int out) { return (int) (((i64) o * in) / out); }
+__device__ __forceinline__ int adaptive_end(int o, int in, int out) { return (int) ((((i64) o + 1) * in + out - 1) / out); }
+
+extern "C" __global__ void adaptive_avg_pool_forward(const float* x, float* y, i64 planes, int h, int w, int oh, int ow) {
+    const i64 n = planes * oh * ow;
+    KILN_FOR_EACH(i, n) {
+        const int ox = (int) (i % ow), oy = (int) ((i / ow) % oh);
+        const float* xp = x + (i / ((i64) oh * ow)) * h * w;
+        const int hs = adaptive_start(oy, h, oh), he = adaptive_end(oy, h, oh);
+        const int ws = adaptive_start(ox, w, ow), we = adaptive_end(ox, w, ow);
+        float s = 0.f;
+        for (int yy = hs; yy < he; ++yy) for (int xx = ws; xx < we; ++xx) s += xp[yy * w + xx];
+        y[i] = s / (float) ((he - hs) * (we - ws));
+    }
+}
+
+// Each input element gathers from the outputs whose windows hold it (windows may overlap by one row).
+extern "C" __global__ void adaptive_avg_pool_backward(const float* gy, float* gx, i64 planes, int h, int w, int oh, int ow) {
+    const i64 n = planes * h * w;
+    KILN_FOR_EACH(i, n) {
+        const int ix = (int) (i % w), iy = (int) ((i / w) % h);
+        const float* gp = gy + (i / ((i64) h * w)) * oh * ow;
+        // candidate outputs: the window starts are nondecreasing, so scan from the first that may hold iy
+        const int oy0 = max(0, (int) (((i64) iy * oh) / h) - 1), ox0 = max(0, (int) (((i64) ix * ow) / w) - 1);
+        float acc = 0.f;
+        for (int oy = oy0; oy < oh && adaptive_start(oy, h, oh) <= iy; ++oy) {
+            const int hs = adaptive_start(oy, h, oh), he = adaptive_end(oy, h, oh);
+            if (iy < hs || iy >= he) continue;
+            for (int ox = ox0; ox < ow && adaptive_start(ox, w, ow) <= ix; ++ox) {
+                const int ws = adaptive_start(ox, w, ow), we = adaptive_end(ox, w, ow);
+                if (ix < ws || ix >= we) continue;
+                acc += gp[oy * ow + ox] / (float) ((he - hs) * (we - ws));
+            }
+        }
+        gx[i] = acc;
+    }
+}

@@ -24,7 +24,7 @@ import dev.kiln.spi.FastPaths;
  * fit) and contiguous, since tensors always are.
  */
 final class CudaFastPaths implements FastPaths {
-    static final String OWN_KERNELS = "batch norm, local response norm, layer norm, dropout, max/avg pooling, softmax, log-softmax, cross-entropy, SGD, Adam, attention (head size <= "
+    static final String OWN_KERNELS = "batch norm, local response norm, layer norm, dropout, max/avg/adaptive-avg pooling, softmax, log-softmax, cross-entropy, SGD, Adam, attention (head size <= "
             + AttentionLaunch.MAX_HEAD_SIZE + ")";
 
     private final CudaBackend backend;
@@ -161,6 +161,36 @@ final class CudaFastPaths implements FastPaths {
         if (inputShape.numel() > 0) {
             backend.launch("avg_pool_backward", Launch.blocksFor(inputShape.numel(), Launch.THREADS), Launch.THREADS,
                     new Launch().i64(address(gradOut)).i64(address(gx)).i64(g.planes()).bytes(g.pack()));
+        }
+        return gx.markWritten();
+    }
+
+    @Override
+    public Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+        int[] dims = x.shape().dims();
+        int r = dims.length, h = dims[r - 2], w = dims[r - 1];
+        int[] od = dims.clone();
+        od[r - 2] = outH;
+        od[r - 1] = outW;
+        Tensor y = x.device().empty(DType.F32, od);
+        long planes = h * (long) w == 0 ? 0 : x.numel() / ((long) h * w);
+        long n = planes * outH * outW;
+        if (n > 0 && h > 0 && w > 0) {
+            backend.launch("adaptive_avg_pool_forward", Launch.blocksFor(n, Launch.THREADS), Launch.THREADS, new Launch()
+                    .i64(address(x)).i64(address(y)).i64(planes).i32(h).i32(w).i32(outH).i32(outW));
+        }
+        return y.markWritten();
+    }
+
+    @Override
+    public Tensor adaptiveAvgPool2dBackward(Tensor gradOut, Shape inputShape) {
+        int[] dims = inputShape.dims();
+        int r = dims.length, h = dims[r - 2], w = dims[r - 1], oh = gradOut.dim(r - 2), ow = gradOut.dim(r - 1);
+        Tensor gx = gradOut.device().empty(DType.F32, dims);
+        long planes = h * (long) w == 0 ? 0 : inputShape.numel() / ((long) h * w);
+        if (inputShape.numel() > 0 && oh > 0 && ow > 0) {
+            backend.launch("adaptive_avg_pool_backward", Launch.blocksFor(inputShape.numel(), Launch.THREADS), Launch.THREADS,
+                    new Launch().i64(address(gradOut)).i64(address(gx)).i64(planes).i32(h).i32(w).i32(oh).i32(ow));
         }
         return gx.markWritten();
     }

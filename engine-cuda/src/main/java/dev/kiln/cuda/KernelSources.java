@@ -55,7 +55,8 @@ public final class KernelSources {
         names.add("random_uniform");
         names.add("random_normal");
         names.addAll(List.of("softmax_forward", "softmax_backward", "sgd_step", "adam_step", "cross_entropy_forward",
-                "cross_entropy_backward", "attention_forward", "attention_backward_dq", "attention_backward_dkv", "max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward", "layer_norm_forward", "layer_norm_backward_input",
+                "cross_entropy_backward", "attention_forward", "attention_backward_dq", "attention_backward_dkv", "max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward", "adaptive_avg_pool_forward", "adaptive_avg_pool_backward",
+                "layer_norm_forward", "layer_norm_backward_input",
                 "layer_norm_backward_params", "dropout_forward", "batch_norm_training", "batch_norm_inference",
                 "batch_norm_backward", "lrn_forward", "lrn_backward"));
         return names;
@@ -71,7 +72,9 @@ public final class KernelSources {
         if (kernel.startsWith("sgd_") || kernel.startsWith("adam_")) return "optim.cu";
         if (kernel.startsWith("cross_entropy_")) return "loss.cu";
         if (kernel.startsWith("attention_")) return "attention.cu";
-        if (kernel.startsWith("max_pool_") || kernel.startsWith("avg_pool_")) return "pool.cu";
+        if (kernel.startsWith("max_pool_") || kernel.startsWith("avg_pool_") || kernel.startsWith("adaptive_avg_pool_")) {
+            return "pool.cu";
+        }
         if (kernel.startsWith("fill_") || kernel.startsWith("unary_") || kernel.startsWith("binary_")
                 || kernel.startsWith("where_") || kernel.startsWith("clamp_")) return "elementwise.cu";
         throw new IllegalArgumentException("no CUDA program defines kernel " + kernel);

@@ -450,4 +450,26 @@ class CudaFastPathsDeviceTest {
             assertClose(dx, fast.lrnBackward(device.fromArray(gy, n, c, sp, 1), xt, yt, p).toFloatArray(), 1e-5, "lrnBackward");
         }
     }
+
+    /** Adaptive average pooling to sizes that do not divide the input (overlapping windows) and back. */
+    @Test
+    void adaptiveAveragePooling() {
+        Random rnd = new Random(SEED + 10);
+        int planes = 4, h = 10, w = 7, oh = 4, ow = 3;
+        float[] x = random(rnd, planes * h * w), gy = random(rnd, planes * oh * ow);
+        double[] y = new double[planes * oh * ow], gx = new double[x.length];
+        for (int c = 0; c < planes; c++) for (int i = 0; i < oh; i++) for (int j = 0; j < ow; j++) {
+            int hs = i * h / oh, he = Math.ceilDiv((i + 1) * h, oh), ws = j * w / ow, we = Math.ceilDiv((j + 1) * w, ow);
+            int cnt = (he - hs) * (we - ws);
+            double s2 = 0;
+            for (int a = hs; a < he; a++) for (int b = ws; b < we; b++) s2 += x[(c * h + a) * w + b];
+            y[(c * oh + i) * ow + j] = s2 / cnt;
+            for (int a = hs; a < he; a++) for (int b = ws; b < we; b++) gx[(c * h + a) * w + b] += gy[(c * oh + i) * ow + j] / cnt;
+        }
+        try (Scope s = Kiln.scope()) {
+            assertClose(y, fast.adaptiveAvgPool2d(device.fromArray(x, 2, 2, h, w), oh, ow).toFloatArray(), 1e-6, "adaptiveAvgPool2d");
+            assertClose(gx, fast.adaptiveAvgPool2dBackward(device.fromArray(gy, 2, 2, oh, ow), Shape.of(2, 2, h, w)).toFloatArray(),
+                    1e-6, "adaptiveAvgPool2dBackward");
+        }
+    }
 }
