@@ -91,7 +91,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public String description() {
-        return deviceName + ", " + String.format("%.1f GiB", totalMemory / (double) (1L << 30)) + ", sm_" + sm
+        return deviceName + ", " + String.format(java.util.Locale.ROOT, "%.1f GiB", totalMemory / (double) (1L << 30)) + ", sm_" + sm
                 + ", driver " + version(driverVersion) + ", NVRTC " + version(libs.nvrtc.version()) + " (" + target.tag()
                 + "), GEMM precision " + precision.name().toLowerCase(java.util.Locale.ROOT)
                 + "; fast paths: own kernels for " + CudaFastPaths.OWN_KERNELS + ", "
