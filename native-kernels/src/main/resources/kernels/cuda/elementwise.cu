@@ -34,11 +34,9 @@ __device__ __forceinline__ float unary_f(int op, float x) {
         case U_SIGMOID: return 1.f / (1.f + expf(-x));
         case U_ERF: return erff(x);
         case U_RELU: return x > 0.f ? x : (x != x ? x : 0.f);
-        case U_GELU: return 0.5f * x * (1.f + erff(x * 0.70710678118654752f));
-        case U_GELU_TANH: {
-            float inner = 0.79788456080286536f * (x + 0.044715f * x * x * x);
-            return 0.5f * x * (1.f + tanhf(inner));
-        }
+        // x * Phi(x) as x/2 * erfc(-x/sqrt 2), and the tanh form as x * sigmoid(2u): no cancellation for negative x
+        case U_GELU: return 0.5f * x * erfcf(-x * 0.70710678118654752f);
+        case U_GELU_TANH: return x / (1.f + expf(-1.5957691216057308f * (x + 0.044715f * x * x * x)));
         case U_SILU: return x / (1.f + expf(-x));
         case U_FLOOR: return floorf(x);
         case U_CEIL: return ceilf(x);

@@ -24,8 +24,9 @@ inline CT kiln_unary(int op, CT x) {
         case UNARY_SIGMOID: return 1.0f / (1.0f + exp(-x));
         case UNARY_ERF: return erf(x);
         case UNARY_RELU: return x < 0.0f ? 0.0f : x;
-        case UNARY_GELU: return 0.5f * x * (1.0f + erf(x * 0.70710678118654752f));
-        case UNARY_GELU_TANH: return 0.5f * x * (1.0f + tanh(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+        // x * Phi(x) as x/2 * erfc(-x/sqrt 2), and the tanh form as x * sigmoid(2u): no cancellation for negative x
+        case UNARY_GELU: return 0.5f * x * erfc(-x * 0.70710678118654752f);
+        case UNARY_GELU_TANH: return x / (1.0f + exp(-1.5957691216057308f * (x + 0.044715f * x * x * x)));
         case UNARY_SILU: return x / (1.0f + exp(-x));
         case UNARY_FLOOR: return floor(x);
         case UNARY_CEIL: return ceil(x);

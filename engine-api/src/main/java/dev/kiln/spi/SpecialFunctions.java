@@ -28,12 +28,23 @@ public final class SpecialFunctions {
         return Math.copySign(1 - erfc, x);
     }
 
-    /** GELU with the exact normal CDF. */
-    public static double gelu(double x) { return 0.5 * x * (1 + erf(x / Math.sqrt(2))); }
+    /** The complementary error function 1 - erf(x), accurate relative to its own (tiny) value for large x. */
+    public static double erfc(double x) {
+        if (Double.isNaN(x)) return x;
+        if (x < 0) return 2 - erfc(-x);
+        if (x < 2.5) return 1 - erf(x);
+        if (x > 27) return 0;
+        double f = x;
+        for (int k = 60; k >= 1; k--) f = x + (k / 2.0) / f;
+        return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+    }
 
-    /** GELU's tanh approximation. */
+    /** GELU with the exact normal CDF, as x * Phi(x) = x/2 * erfc(-x/sqrt 2): no cancellation for negative x. */
+    public static double gelu(double x) { return 0.5 * x * erfc(-x / Math.sqrt(2)); }
+
+    /** GELU's tanh approximation, as x * sigmoid(2u) (= x/2 * (1 + tanh u)) so that negative x does not cancel. */
     public static double geluTanh(double x) {
-        return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+        return x * sigmoid(2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x));
     }
 
     public static double sigmoid(double x) { return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)); }

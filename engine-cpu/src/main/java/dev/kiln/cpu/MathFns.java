@@ -36,11 +36,12 @@ final class MathFns {
             case SIGMOID -> { for (int i = 0; i < n; i++) x[i] = sigmoid(x[i]); }
             case ERF -> { for (int i = 0; i < n; i++) x[i] = erf(x[i]); }
             case RELU -> { for (int i = 0; i < n; i++) x[i] = relu(x[i]); }
-            case GELU -> { for (int i = 0; i < n; i++) x[i] = 0.5 * x[i] * (1 + erf(x[i] * SQRT_HALF)); }
+            // x * Phi(x) through erfc, and the tanh form through a sigmoid: neither cancels for negative x
+            case GELU -> { for (int i = 0; i < n; i++) x[i] = 0.5 * x[i] * dev.kiln.spi.SpecialFunctions.erfc(-x[i] * SQRT_HALF); }
             case GELU_TANH -> {
                 for (int i = 0; i < n; i++) {
                     double v = x[i];
-                    x[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
+                    x[i] = v * sigmoid(2 * SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
                 }
             }
             case SILU -> { for (int i = 0; i < n; i++) x[i] = x[i] * sigmoid(x[i]); }

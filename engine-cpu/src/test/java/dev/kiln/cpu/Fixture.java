@@ -218,6 +218,22 @@ final class Fixture implements AutoCloseable {
         if (!(err <= tol)) fail(what + ": relative error " + err + " above " + tol + " " + tag());
     }
 
+    /**
+     * For results that may cancel (alpha a@b + beta c): the L2 error against {@code scale}, the same
+     * expression over absolute values, which is what float32 arithmetic is accurate relative to.
+     */
+    void assertCloseToScale(double[] ref, double[] scale, double[] out, double tol, String what) {
+        assertEquals(ref.length, out.length, what + " length " + tag());
+        double num = 0, den = 0;
+        for (int i = 0; i < ref.length; i++) {
+            if (!Double.isFinite(out[i])) fail(what + ": element " + i + " is " + out[i] + ", expected " + ref[i] + " " + tag());
+            num += (out[i] - ref[i]) * (out[i] - ref[i]);
+            den += scale[i] * scale[i];
+        }
+        double err = Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
+        if (!(err <= tol)) fail(what + ": error " + err + " of the terms' scale, above " + tol + " " + tag());
+    }
+
     void assertExact(double[] ref, double[] out, String what) {
         assertEquals(ref.length, out.length, what + " length " + tag());
         for (int i = 0; i < ref.length; i++) {

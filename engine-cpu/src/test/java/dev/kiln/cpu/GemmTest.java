@@ -71,19 +71,24 @@ class GemmTest {
             View cv = l == Layout.C_COLUMN_MAJOR ? f.permuted(DType.F32, new int[] {bs, m, n}, new int[] {0, 2, 1}) : f.empty(DType.F32, bs, m, n);
             if (beta != 0) f.write(cv, c0);       // else C stays NaN-poisoned and must not be read
             be.matmul(av, bv, cv, alpha, beta);
-            double[] ref = new double[bs * m * n];
+            double[] ref = new double[bs * m * n], scale = new double[bs * m * n];
             for (int p = 0; p < bs; p++) {
                 int pa = sharedA ? 0 : p, pb = sharedB ? 0 : p;
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < n; j++) {
-                        double s = 0;
-                        for (int q = 0; q < k; q++) s += a[(pa * m + i) * k + q] * b[(pb * k + q) * n + j];
+                        double s = 0, abs = 0;
+                        for (int q = 0; q < k; q++) {
+                            double t = a[(pa * m + i) * k + q] * b[(pb * k + q) * n + j];
+                            s += t;
+                            abs += Math.abs(t);
+                        }
                         int o = (p * m + i) * n + j;
                         ref[o] = alpha * s + (beta != 0 ? beta * c0[o] : 0);
+                        scale[o] = Math.abs(alpha) * abs + (beta != 0 ? Math.abs(beta * c0[o]) : 0);
                     }
                 }
             }
-            f.assertClose(ref, f.read(cv), 1e-5, "matmul " + d + " " + l);
+            f.assertCloseToScale(ref, scale, f.read(cv), 1e-5, "matmul " + d + " " + l);
         }
     }
 

@@ -18,6 +18,20 @@ final class Compare {
         };
     }
 
+    /** For sums that may cancel: the L2 error against {@code scale}, the same sum over absolute values of its terms. */
+    static void closeToScale(String what, double[] ref, double[] scale, double[] out, double tol) {
+        if (ref.length != out.length) fail(what + ": " + out.length + " values, expected " + ref.length);
+        double num = 0, den = 0;
+        for (int i = 0; i < ref.length; i++) {
+            if (!Double.isFinite(out[i])) fail(what + ": element " + i + " is " + out[i] + ", expected " + ref[i]);
+            double e = out[i] - ref[i];
+            num += e * e;
+            den += scale[i] * scale[i];
+        }
+        double rel = Math.sqrt(num / Math.max(den, 1e-300));
+        if (!(rel <= tol)) fail(what + ": error " + rel + " of the terms' scale, above " + tol);
+    }
+
     static void close(String what, double[] ref, double[] out, double tol) {
         if (ref.length != out.length) fail(what + ": " + out.length + " values, expected " + ref.length);
         double num = 0, den = 0;

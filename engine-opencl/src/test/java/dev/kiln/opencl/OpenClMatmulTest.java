@@ -25,21 +25,24 @@ class OpenClMatmulTest extends OpenClTestSupport {
             View av = a.broadcastTo(new int[] {batch, m, k}), bv = b.broadcastTo(new int[] {batch, k, n});
             backend.matmul(av, bv, c.view, alpha, beta);
             HostArray.Index ai = new HostArray.Index(av), bi = new HostArray.Index(bv);
-            double[] ref = new double[batch * m * n];
+            double[] ref = new double[batch * m * n], scale = new double[batch * m * n];
             for (int p = 0; p < batch; p++) {
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < n; j++) {
-                        double s = 0;
+                        double s = 0, abs = 0;
                         for (int q = 0; q < k; q++) {
-                            s += a.data[ai.position(((long) p * m + i) * k + q)] * b.data[bi.position(((long) p * k + q) * n + j)];
+                            double t = a.data[ai.position(((long) p * m + i) * k + q)] * b.data[bi.position(((long) p * k + q) * n + j)];
+                            s += t;
+                            abs += Math.abs(t);
                         }
                         int o = (p * m + i) * n + j;
                         ref[o] = alpha * s + (beta == 0 ? 0 : beta * before[o]);
+                        scale[o] = Math.abs(alpha) * abs + (beta == 0 ? 0 : Math.abs(beta * before[o]));
                     }
                 }
             }
             String what = "matmul " + av + " @ " + bv + " -> " + c.view + " alpha " + alpha + " beta " + beta + seedNote();
-            Compare.close(what, ref, c.download().values(), 1e-5);
+            Compare.closeToScale(what, ref, scale, c.download().values(), 1e-5);
             if (beta == 0) assertTrue(c.untouchedOutsideView(), what + ": wrote outside c");
         }
     }

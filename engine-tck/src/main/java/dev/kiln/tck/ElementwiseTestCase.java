@@ -182,6 +182,21 @@ public abstract class ElementwiseTestCase extends KilnTestCase {
         assertEach(op + " of special values " + Arrays.toString(specials), expected, toDouble(r.toFloatArray()), 1e-5, false, seedNote());
     }
 
+    /** Far in the negative tail these functions are tiny: a form like 1 + erf(x) or 1 + tanh(x) cancels there. */
+    @ParameterizedTest
+    @EnumSource(value = UnaryOp.class, names = {"GELU", "GELU_TANH", "SIGMOID", "SILU"})
+    void smoothActivationsStayAccurateForNegativeInputs(UnaryOp op) {
+        HostTensor x = HostTensor.uniform(rnd, -9, -2, 257);
+        double[] expected = Arrays.stream(x.data).map(v -> (float) ElementwiseRef.unary(op, v)).toArray();
+        float[] got = track(call(op, upload(x))).toFloatArray();
+        for (int i = 0; i < got.length; i++) {
+            // relative to the value itself (down to float32's smallest normal): the whole point is the tiny tail
+            if (!(Math.abs(got[i] - expected[i]) <= 1e-5 * Math.abs(expected[i]) + 1e-37)) {
+                org.junit.jupiter.api.Assertions.fail(op + "(" + x.data[i] + ") is " + got[i] + ", expected " + expected[i] + " (" + seedNote() + ")");
+            }
+        }
+    }
+
     @Test
     void negativeZeroKeepsItsSign() {
         Tensor zero = track(device().scalar(0.0));

@@ -31,8 +31,8 @@ public final class ElementwiseRef {
             case SIGMOID -> x == Double.NEGATIVE_INFINITY ? 0 : 1 / (1 + Math.exp(-x));
             case ERF -> erf(x);
             case RELU -> Double.isNaN(x) ? x : Math.max(x, 0);
-            case GELU -> 0.5 * x * (1 + erf(x / Math.sqrt(2)));
-            case GELU_TANH -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+            case GELU -> x < 0 ? 0.5 * x * erfc(-x / Math.sqrt(2)) : 0.5 * x * (1 + erf(x / Math.sqrt(2)));
+            case GELU_TANH -> x / (1 + Math.exp(-2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
             case SILU -> x / (1 + Math.exp(-x));
             case FLOOR -> Math.floor(x);
             case CEIL -> Math.ceil(x);
@@ -120,6 +120,24 @@ public final class ElementwiseRef {
             s += (i % 2 == 1 ? 4 : 2) * Math.exp(-t * t);
         }
         return Math.copySign(s * h / 3 * 2 / Math.sqrt(Math.PI), x);
+    }
+
+    /**
+     * erfc(x) = 2/sqrt(pi) * integral of exp(-t^2) from x to infinity for x >= 0, by composite Simpson
+     * over [x, x + w] with w short enough for the integrand's decay (the rest is below 1e-16 of the
+     * value): accurate relative to erfc itself, where 1 - erf(x) would cancel.
+     */
+    public static double erfc(double x) {
+        if (Double.isNaN(x)) return x;
+        if (x < 0) return 2 - erfc(-x);
+        double w = Math.min(8, 40 / (x + 1));
+        int n = 4000;
+        double h = w / n, s = Math.exp(-x * x) + Math.exp(-(x + w) * (x + w));
+        for (int i = 1; i < n; i++) {
+            double t = x + i * h;
+            s += (i % 2 == 1 ? 4 : 2) * Math.exp(-t * t);
+        }
+        return s * h / 3 * 2 / Math.sqrt(Math.PI);
     }
 
     /** float32 to bfloat16 and back: round to nearest, ties to even. */
