@@ -135,7 +135,7 @@ public abstract class KilnTestCase {
             num += d * d;
             den += termScale.data[i] * termScale.data[i];
         }
-        double rel = Math.sqrt(num / den);
+        double rel = den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);   // no terms at all: the result must be 0
         if (!(rel <= tolerance())) {
             fail(String.format("%s: error %.3g of the terms' scale > %.3g (%s)", what, rel, tolerance(), seedNote()));
         }
