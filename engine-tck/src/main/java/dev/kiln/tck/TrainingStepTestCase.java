@@ -42,6 +42,75 @@ public abstract class TrainingStepTestCase extends KilnTestCase {
         trainAndCheck("MLP", mlp, x, y, 0.1);
     }
 
+    /** The MLP's loss curve against a float64 host re-implementation of the same five SGD steps from the same weights. */
+    @Test
+    void mlpFollowsTheFloat64LossCurve() {
+        Generator g = new Generator(seed);
+        Module mlp = track(new Sequential(new Linear(device(), g, 5, 8, true), new ReLU(), new Linear(device(), g, 8, 3, true)));
+        HostTensor xh = randn(6, 5);
+        long[] labels = {0, 2, 1, 1, 0, 2};
+        Tensor x = upload(xh);
+        Tensor y = track(device().fromArray(labels, 6));
+        double[][] w = mlp.parameters().stream().map(p -> HostTensor.of(p).data.clone()).toArray(double[][]::new);
+        SGD opt = track(new SGD(mlp.parameters(), 0.2));
+        for (int step = 0; step < STEPS; step++) {
+            double expected = hostMlpStep(w, xh, labels, 5, 8, 3, 0.2);
+            opt.zeroGrad();
+            double actual;
+            try (Scope s = Kiln.scope()) {
+                Tensor loss = Functional.crossEntropy(mlp.forward(x), y, -100, 0, Reduction.MEAN);
+                actual = loss.item();
+                loss.backward();
+            }
+            opt.step();
+            assertEquals(expected, actual, 1e-4 * Math.abs(expected), "loss at step " + step + " (" + seedNote() + ")");
+        }
+    }
+
+    /** One float64 forward, backward and SGD update of linear-relu-linear with mean cross-entropy; returns the loss before the update. */
+    private static double hostMlpStep(double[][] p, HostTensor x, long[] labels, int in, int hidden, int out, double lr) {
+        double[] w1 = p[0], b1 = p[1], w2 = p[2], b2 = p[3];
+        int n = labels.length;
+        double[][] pre = new double[n][hidden], h = new double[n][hidden], dz = new double[n][out];
+        double loss = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < hidden; j++) {
+                double a = b1[j];
+                for (int k = 0; k < in; k++) a += x.get(i, k) * w1[j * in + k];
+                pre[i][j] = a;
+                h[i][j] = Math.max(0, a);
+            }
+            double[] z = new double[out];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < out; c++) {
+                z[c] = b2[c];
+                for (int j = 0; j < hidden; j++) z[c] += h[i][j] * w2[c * hidden + j];
+                max = Math.max(max, z[c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < out; c++) sum += Math.exp(z[c] - max);
+            loss += -(z[(int) labels[i]] - max - Math.log(sum)) / n;
+            for (int c = 0; c < out; c++) dz[i][c] = (Math.exp(z[c] - max) / sum - (c == labels[i] ? 1 : 0)) / n;
+        }
+        double[] gw1 = new double[w1.length], gb1 = new double[b1.length], gw2 = new double[w2.length], gb2 = new double[b2.length];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < out; c++) {
+                gb2[c] += dz[i][c];
+                for (int j = 0; j < hidden; j++) gw2[c * hidden + j] += dz[i][c] * h[i][j];
+            }
+            for (int j = 0; j < hidden; j++) {
+                if (pre[i][j] <= 0) continue;
+                double dh = 0;
+                for (int c = 0; c < out; c++) dh += dz[i][c] * w2[c * hidden + j];
+                gb1[j] += dh;
+                for (int k = 0; k < in; k++) gw1[j * in + k] += dh * x.get(i, k);
+            }
+        }
+        double[][] grads = {gw1, gb1, gw2, gb2};
+        for (int t = 0; t < 4; t++) for (int i = 0; i < p[t].length; i++) p[t][i] -= lr * grads[t][i];
+        return loss;
+    }
+
     @Test
     void cnnLossFallsUnderSgd() {
         Generator g = new Generator(seed);
