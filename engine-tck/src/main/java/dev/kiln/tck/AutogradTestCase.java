@@ -425,6 +425,62 @@ public abstract class AutogradTestCase extends KilnTestCase {
                 }, in -> AttentionReference.forward(in.get(0), in.get(1), in.get(2), null, true, scale).out());
     }
 
+    @Test
+    void twoLayerBidirectionalLstmGradient() {
+        RnnParams p = new RnnParams(RnnParams.Mode.LSTM, 2, 3, 2, true);
+        List<HostTensor> inputs = new ArrayList<>(List.of(randn(2, 1, 2).map(v -> v * 0.5), randn(4, 1, 3).map(v -> v * 0.5),
+                randn(4, 1, 3).map(v -> v * 0.5)));
+        for (int layer = 0; layer < 2; layer++) {
+            for (int dir = 0; dir < 2; dir++) {
+                for (int[] s : new int[][] {{12, p.layerInput(layer)}, {12, 3}, {12}, {12}}) inputs.add(randn(s).map(v -> v * 0.4));
+            }
+        }
+        gradcheck("2-layer bidirectional LSTM", inputs, in -> {
+            try (RnnResult r = Functional.rnn(p, in.get(0), in.get(1), in.get(2), in.subList(3, in.size()), false);
+                 Tensor flat = r.output().reshape(-1); Tensor c = r.cN().reshape(-1)) {
+                return Tensor.concat(List.of(flat, c), 0);
+            }
+        }, in -> {
+            RnnReference.Result r = RnnReference.forward(true, 2, true, in.get(0), in.get(1), in.get(2), in.subList(3, in.size()));
+            double[] out = new double[r.output().numel() + r.cN().numel()];
+            System.arraycopy(r.output().data, 0, out, 0, r.output().numel());
+            System.arraycopy(r.cN().data, 0, out, r.output().numel(), r.cN().numel());
+            return new HostTensor(out, out.length);
+        });
+    }
+
+    @Test
+    void maskedAttentionGradient() {
+        HostTensor mask = HostTensor.zeros(1, 1, 3, 4);
+        mask.set(Double.NEGATIVE_INFINITY, 0, 0, 1, 2);
+        mask.set(-1.5, 0, 0, 2, 0);
+        Tensor m = upload(mask);
+        gradcheck("attention with an additive mask", List.of(randn(2, 1, 3, 5), randn(2, 1, 4, 5), randn(2, 1, 4, 5)),
+                in -> {
+                    var r = Functional.attention(in.get(0), in.get(1), in.get(2), m, false, 0.3);
+                    r.logSumExp().close();
+                    return r.out();
+                }, in -> AttentionReference.forward(in.get(0), in.get(1), in.get(2), mask, false, 0.3).out());
+    }
+
+    @Test
+    void moduleParametersRequireGradAndBuffersDoNot() {
+        try (var bn = new dev.kiln.nn.BatchNorm2d(device(), 3); var lin = new dev.kiln.nn.Linear(device(), new Generator(seed), 4, 2, true)) {
+            for (var e : bn.stateDict().entrySet()) {
+                boolean isParameter = bn.namedParameters().containsKey(e.getKey());
+                assertEquals(isParameter && e.getValue().dtype().isFloating(), e.getValue().requiresGrad(), e.getKey());
+            }
+            assertEquals(2, lin.parameters().size());
+            Tensor x = upload(randn(3, 4));
+            try (Tensor out = lin.forward(x); Tensor loss = out.sum()) {
+                loss.backward();
+            }
+            lin.parameters().forEach(t -> assertNotNull(t.grad()));
+            lin.zeroGrad();
+            lin.parameters().forEach(t -> assertNull(t.grad()));
+        }
+    }
+
     // ---- losses ----
 
     @ParameterizedTest
