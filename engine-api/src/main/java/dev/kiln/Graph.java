@@ -114,10 +114,15 @@ final class Graph {
             pending.put(start, first);
             ArrayDeque<Node> ready = new ArrayDeque<>();
             ready.add(start);
-            while (!ready.isEmpty()) {
-                Node n = ready.poll();
-                Tensor[] grads = pending.remove(n);
-                run(n, grads, pending, deps, ready);
+            try {
+                while (!ready.isEmpty()) {
+                    Node n = ready.poll();
+                    Tensor[] grads = pending.remove(n);
+                    run(n, grads, pending, deps, ready);
+                }
+            } finally {
+                // after a failing rule: the gradients still waiting are handles no scope owns
+                for (Tensor[] waiting : pending.values()) for (Tensor t : waiting) if (t != null) t.close();
             }
         }
     }
