@@ -73,12 +73,18 @@ public abstract class Node {
 
     /** Drops one reference; the last one frees the node and, in turn, its references to earlier nodes. */
     public final void release() {
-        Node[] drop;
-        synchronized (this) {
-            if (freed || --refs > 0 || reusable()) return;
-            drop = freeLocked();
+        // iterative, so that a long chain of nodes (a loss summed over many steps) cannot overflow the stack
+        java.util.ArrayDeque<Node> work = new java.util.ArrayDeque<>();
+        work.push(this);
+        while (!work.isEmpty()) {
+            Node n = work.pop();
+            Node[] drop;
+            synchronized (n) {
+                if (n.freed || --n.refs > 0 || n.reusable()) continue;
+                drop = n.freeLocked();
+            }
+            for (Node m : drop) if (m != null) work.push(m);
         }
-        for (Node n : drop) if (n != null) n.release();
     }
 
     /** After backward ran through it: frees saved tensors; earlier nodes are handled by the same pass. */

@@ -653,6 +653,34 @@ public abstract class AutogradTestCase extends KilnTestCase {
     }
 
     @Test
+    void aLongChainBackpropagatesAndFrees() {
+        Tensor x = upload(randn(3)).requiresGrad(true);
+        long base = device().bytesInUse();
+        Tensor acc = x.mul(1.0);
+        for (int i = 0; i < 20_000; i++) {
+            Tensor next = acc.add(x);
+            acc.close();
+            acc = next;
+        }
+        try (Tensor abandoned = acc.sum()) {
+            acc.close();
+        }
+        device().synchronize();
+        assertEquals(base, device().bytesInUse(), "an abandoned chain of 20000 nodes frees itself");
+        Tensor chain = x.mul(1.0);
+        for (int i = 0; i < 20_000; i++) {
+            Tensor next = chain.add(x);
+            chain.close();
+            chain = next;
+        }
+        try (Tensor loss = chain.sum()) {
+            chain.close();
+            loss.backward();
+        }
+        assertClose("d/dx of x + 20000 x", new HostTensor(new double[] {20_001, 20_001, 20_001}, 3), x.grad());
+    }
+
+    @Test
     void backwardFromALeafAndWithAnExplicitGradient() {
         HostTensor h = randn(3);
         Tensor x = upload(h).requiresGrad(true);
