@@ -29,6 +29,13 @@ public abstract class LrSchedule {
 
     public final long lastStep() { return t; }
 
+    /** Resumes at step {@code t} (as from a checkpoint) and applies its rate. */
+    public final void resumeAt(long t) {
+        if (t < 0) throw new dev.kiln.KilnException("LrSchedule: cannot resume at step " + t);
+        this.t = t;
+        optimizer.setLr(lrAt(baseLr, t));
+    }
+
     public final double baseLr() { return baseLr; }
 
     public final double lastLr() { return optimizer.lr(); }

@@ -159,6 +159,12 @@ public abstract class OptimizerStepTestCase extends KilnTestCase {
             assertEquals(expected[t], opt3.lr(), 1e-12, "warm-up then cosine at " + t);
             warm.step();
         }
+        Optimizer opt4 = track(new SGD(List.of(p), 1.0));
+        LrSchedule resumed = new LinearWarmup(opt4, 4, 0.25, new CosineAnnealingLR(opt4, 6, 0));
+        resumed.resumeAt(5);
+        assertEquals(expected[5], opt4.lr(), 1e-12, "a schedule resumed at step 5");
+        resumed.step();
+        assertEquals(expected[6], opt4.lr(), 1e-12, "and stepped once more");
     }
 
     @Test
