@@ -113,21 +113,37 @@ final class FunctionalRules {
 
     /** Three outputs (output, hN, cN) and inputs x, h0, c0, then the weights. */
     static Node rnn(RnnParams p, Tensor x, Tensor h0, Tensor c0, List<Tensor> weights, RnnResult r) {
-        return new Node("rnn", 3) {
-            private final Tensor sx = save(x), sh0 = save(h0), sc0 = save(c0);
-            private final List<Tensor> sw = weights.stream().map(this::save).toList();
-            private final RnnResult forward = new RnnResult(save(r.output()), save(r.hN()), save(r.cN()), save(r.reserve()));
+        return new RnnNode(p, x, h0, c0, weights, r);
+    }
 
-            @Override
-            public Tensor[] apply(Tensor[] g) {
-                Tensor gradOut = g[0] != null ? g[0] : sx.device().zeros(forward.output().shape().dims());
-                RnnGrads rg = Functional.rnnBackward(p, sx, sh0, sc0, sw, forward, gradOut, g[1], g[2]);
-                List<Tensor> out = new ArrayList<>(List.of(rg.input(), rg.h0()));
-                out.add(rg.c0());
-                out.addAll(rg.weights());
-                return out.toArray(Tensor[]::new);
-            }
-        };
+    /** A named class so that it holds only the saved handles, never the forward tensors themselves. */
+    private static final class RnnNode extends Node {
+        private final RnnParams p;
+        private final Tensor sx, sh0, sc0;
+        private final List<Tensor> sw;
+        private final RnnResult forward;
+
+        RnnNode(RnnParams p, Tensor x, Tensor h0, Tensor c0, List<Tensor> weights, RnnResult r) {
+            super("rnn", 3);
+            this.p = p;
+            sx = save(x);
+            sh0 = save(h0);
+            sc0 = save(c0);
+            List<Tensor> w = new ArrayList<>();
+            for (Tensor t : weights) w.add(save(t));
+            sw = List.copyOf(w);
+            forward = new RnnResult(save(r.output()), save(r.hN()), save(r.cN()), save(r.reserve()));
+        }
+
+        @Override
+        public Tensor[] apply(Tensor[] g) {
+            Tensor gradOut = g[0] != null ? g[0] : sx.device().zeros(forward.output().shape().dims());
+            RnnGrads rg = Functional.rnnBackward(p, sx, sh0, sc0, sw, forward, gradOut, g[1], g[2]);
+            List<Tensor> out = new ArrayList<>(List.of(rg.input(), rg.h0()));
+            out.add(rg.c0());
+            out.addAll(rg.weights());
+            return out.toArray(Tensor[]::new);
+        }
     }
 
     /** d/dx = sigmoid(x) - y, d/dy = -x. */

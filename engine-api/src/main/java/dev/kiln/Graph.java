@@ -33,19 +33,25 @@ final class Graph {
     }
 
     /** A one-output node whose rule reads the handles {@link Node#save} returned for {@code toSave}. */
-    static Node node(String name, Rule rule, Tensor... toSave) {
-        return new Node(name, 1) {
-            private final Tensor[] saved = keep(toSave);
+    static Node node(String name, Rule rule, Tensor... toSave) { return new RuleNode(name, rule, toSave); }
 
-            private Tensor[] keep(Tensor[] ts) {
-                Tensor[] out = new Tensor[ts.length];
-                for (int i = 0; i < ts.length; i++) out[i] = save(ts[i]);
-                return out;
-            }
+    /**
+     * A named class, not an anonymous one: an anonymous node would capture {@code toSave}, and a strong
+     * reference from the node to its own output would keep the Cleaner backstop from ever running.
+     */
+    private static final class RuleNode extends Node {
+        private final Rule rule;
+        private final Tensor[] saved;
 
-            @Override
-            public Tensor[] apply(Tensor[] gradOutputs) { return rule.apply(gradOutputs[0], saved, wanted(this)); }
-        };
+        RuleNode(String name, Rule rule, Tensor[] toSave) {
+            super(name, 1);
+            this.rule = rule;
+            this.saved = new Tensor[toSave.length];
+            for (int i = 0; i < toSave.length; i++) saved[i] = save(toSave[i]);
+        }
+
+        @Override
+        public Tensor[] apply(Tensor[] gradOutputs) { return rule.apply(gradOutputs[0], saved, wanted(this)); }
     }
 
     /** Which inputs of {@code n} lead to a node that wants their gradient. */
