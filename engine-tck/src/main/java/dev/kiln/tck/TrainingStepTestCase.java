@@ -123,6 +123,35 @@ public abstract class TrainingStepTestCase extends KilnTestCase {
         trainAndCheck("CNN", cnn, x, y, 0.05);
     }
 
+    /** A character-level LSTM language model (embedding, batch-first LSTM, linear head) on one fixed batch of sequences. */
+    @Test
+    void lstmLanguageModelLossFallsUnderSgd() {
+        Generator g = new Generator(seed);
+        Module lm = track(new Module() {
+            private final dev.kiln.nn.Embedding embed = child("embed", new dev.kiln.nn.Embedding(device(), g, 6, 4));
+            private final dev.kiln.nn.Recurrent lstm = child("lstm", dev.kiln.nn.Recurrent.lstm(device(), g, 4, 8, 1, false, true));
+            private final Linear head = child("head", new Linear(device(), g, 8, 6, true));
+
+            @Override
+            public Tensor forward(Tensor ids) {
+                try (Tensor e = embed.forward(ids); Tensor h = lstm.forward(e); Tensor logits = head.forward(h)) {
+                    return logits.reshape(-1, 6);
+                }
+            }
+        });
+        long[] text = {0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1};
+        long[] inputs = new long[12], targets = new long[12];
+        for (int b = 0; b < 3; b++) {
+            for (int t = 0; t < 4; t++) {
+                inputs[b * 4 + t] = text[b * 5 + t];
+                targets[b * 4 + t] = text[b * 5 + t + 1];
+            }
+        }
+        Tensor x = track(device().fromArray(inputs, 3, 4));
+        Tensor y = track(device().fromArray(targets, 12));
+        trainAndCheck("LSTM language model", lm, x, y, 0.5);
+    }
+
     private void trainAndCheck(String what, Module model, Tensor x, Tensor y, double lr) {
         assertTrue(model.parameters().stream().allMatch(Tensor::requiresGrad), what + ": parameters require grad by default");
         SGD opt = track(new SGD(model.parameters(), lr));
