@@ -189,6 +189,23 @@ public abstract class OptimizerStepTestCase extends KilnTestCase {
     }
 
     @Test
+    void nonFiniteGradientsAreNamed() {
+        Tensor a = upload(randn(3)).requiresGrad(true), b = upload(randn(4)).requiresGrad(true), c = upload(randn(2)).requiresGrad(true);
+        a.backward(upload(randn(3)));
+        b.backward(upload(new HostTensor(new double[] {1, Double.POSITIVE_INFINITY, 0, 2}, 4)));
+        var named = new java.util.LinkedHashMap<String, Tensor>();
+        named.put("a", a);
+        named.put("b", b);
+        named.put("c", c);
+        assertEquals(java.util.Optional.of("b"), dev.kiln.optim.NonFinite.firstBadGradient(named));
+        b.zeroGrad();
+        assertEquals(java.util.Optional.empty(), dev.kiln.optim.NonFinite.firstBadGradient(named));
+        try (Tensor nan = upload(new HostTensor(new double[] {Double.NaN}, 1))) {
+            assertEquals(false, dev.kiln.optim.NonFinite.isFinite(nan));
+        }
+    }
+
+    @Test
     void badHyperParametersAreRejected() {
         Tensor p = upload(randn(2)).requiresGrad(true);
         Tensor constant = upload(randn(2));
