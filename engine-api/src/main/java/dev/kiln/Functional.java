@@ -44,7 +44,7 @@ public final class Functional {
         require(x.rank() >= 1 && x.dim(-1) == w.dim(1), "linear: input " + x.shape() + " has " + (x.rank() == 0 ? "no" : x.dim(-1))
                 + " features, weight " + w.shape() + " expects " + w.dim(1));
         if (b != null) shape("linear", "bias", b, w.dim(0));
-        return fast(x).linear(x, w, b);
+        return Graph.op(new Tensor[] {x, w, b}, () -> fast(x).linear(x, w, b), r -> FunctionalRules.linear(x, w, b));
     }
 
     private static void checkConv(String op, Shape x, Shape w, Conv2dParams p) {
@@ -61,7 +61,7 @@ public final class Functional {
         f32("conv2d", x, w, bias);
         checkConv("conv2d", x.shape(), w.shape(), p);
         if (bias != null) shape("conv2d", "bias", bias, w.dim(0));
-        return fast(x).conv2d(x, w, bias, p);
+        return Graph.op(new Tensor[] {x, w, bias}, () -> fast(x).conv2d(x, w, bias, p), r -> FunctionalRules.conv2d(x, w, bias, p));
     }
 
     public static Tensor conv2dBackwardData(Tensor gradOut, Tensor w, Shape inputShape, Conv2dParams p) {
@@ -92,7 +92,7 @@ public final class Functional {
     public static Tensor maxPool2d(Tensor x, Pool2dParams p) {
         f32("maxPool2d", x);
         checkPool("maxPool2d", x.shape(), p);
-        return fast(x).maxPool2d(x, p);
+        return Graph.op(new Tensor[] {x}, () -> fast(x).maxPool2d(x, p), r -> FunctionalRules.maxPool2d(x, r, p));
     }
 
     public static Tensor maxPool2dBackward(Tensor gradOut, Tensor x, Tensor out, Pool2dParams p) {
@@ -106,7 +106,8 @@ public final class Functional {
     public static Tensor avgPool2d(Tensor x, Pool2dParams p) {
         f32("avgPool2d", x);
         checkPool("avgPool2d", x.shape(), p);
-        return fast(x).avgPool2d(x, p);
+        Shape in = x.shape();
+        return Graph.op(new Tensor[] {x}, () -> fast(x).avgPool2d(x, p), r -> FunctionalRules.avgPool2d(in, p));
     }
 
     public static Tensor avgPool2dBackward(Tensor gradOut, Shape inputShape, Pool2dParams p) {
@@ -120,7 +121,8 @@ public final class Functional {
         f32("adaptiveAvgPool2d", x);
         rank("adaptiveAvgPool2d", "input", x, 4);
         require(outH >= 1 && outW >= 1 && x.dim(2) >= 1 && x.dim(3) >= 1, "adaptiveAvgPool2d: output " + outH + "x" + outW + " from input " + x.shape());
-        return fast(x).adaptiveAvgPool2d(x, outH, outW);
+        Shape in = x.shape();
+        return Graph.op(new Tensor[] {x}, () -> fast(x).adaptiveAvgPool2d(x, outH, outW), r -> FunctionalRules.adaptiveAvgPool2d(in));
     }
 
     public static Tensor adaptiveAvgPool2dBackward(Tensor gradOut, Shape inputShape) {
@@ -135,12 +137,14 @@ public final class Functional {
 
     public static Tensor softmax(Tensor x, int axis) {
         f32("softmax", x);
-        return fast(x).softmax(x, x.shape().normalizeAxis(axis));
+        int a = x.shape().normalizeAxis(axis);
+        return Graph.op(new Tensor[] {x}, () -> fast(x).softmax(x, a), r -> FunctionalRules.softmax(r, a, false));
     }
 
     public static Tensor logSoftmax(Tensor x, int axis) {
         f32("logSoftmax", x);
-        return fast(x).logSoftmax(x, x.shape().normalizeAxis(axis));
+        int a = x.shape().normalizeAxis(axis);
+        return Graph.op(new Tensor[] {x}, () -> fast(x).logSoftmax(x, a), r -> FunctionalRules.softmax(r, a, true));
     }
 
     public static Tensor softmaxBackward(Tensor gradOut, Tensor out, int axis) {
@@ -164,7 +168,13 @@ public final class Functional {
         require(normalizedDims >= 1 && normalizedDims <= x.rank(), "layerNorm: cannot normalize the last " + normalizedDims + " axes of " + x.shape());
         if (weight != null) shape("layerNorm", "weight", weight, trailing(x, normalizedDims));
         if (bias != null) shape("layerNorm", "bias", bias, trailing(x, normalizedDims));
-        return fast(x).layerNorm(x, normalizedDims, weight, bias, eps);
+        if (!Graph.needs(x, weight, bias)) return fast(x).layerNorm(x, normalizedDims, weight, bias, eps);
+        NormResult r;
+        try (var g = dev.kiln.autograd.Autograd.noGrad()) {
+            r = fast(x).layerNorm(x, normalizedDims, weight, bias, eps);
+        }
+        Graph.record(FunctionalRules.layerNorm(x, r, weight, bias, normalizedDims), new Tensor[] {r.out()}, x, weight, bias);
+        return r;
     }
 
     public static NormGrads layerNormBackward(Tensor gradOut, Tensor x, NormResult forward, Tensor weight, Tensor bias, int normalizedDims) {
@@ -183,14 +193,21 @@ public final class Functional {
         f32("batchNorm", x, weight, bias, runningMean, runningVar);
         checkBatchNorm("batchNorm", x, weight, bias, runningMean, runningVar);
         require(x.numel() / x.dim(1) > 1, "batchNorm: training needs more than one value per channel, got input " + x.shape());
-        return fast(x).batchNormTraining(x, weight, bias, runningMean, runningVar, momentum, eps);
+        if (!Graph.needs(x, weight, bias)) return fast(x).batchNormTraining(x, weight, bias, runningMean, runningVar, momentum, eps);
+        NormResult r;
+        try (var g = dev.kiln.autograd.Autograd.noGrad()) {
+            r = fast(x).batchNormTraining(x, weight, bias, runningMean, runningVar, momentum, eps);
+        }
+        Graph.record(FunctionalRules.batchNorm(x, r, weight, bias), new Tensor[] {r.out()}, x, weight, bias);
+        return r;
     }
 
     public static Tensor batchNormInference(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, double eps) {
         f32("batchNorm", x, weight, bias, runningMean, runningVar);
         checkBatchNorm("batchNorm", x, weight, bias, runningMean, runningVar);
         require(runningMean != null && runningVar != null, "batchNorm: inference needs the running mean and variance");
-        return fast(x).batchNormInference(x, weight, bias, runningMean, runningVar, eps);
+        return Graph.op(new Tensor[] {x, weight, bias}, () -> fast(x).batchNormInference(x, weight, bias, runningMean, runningVar, eps),
+                r -> FunctionalRules.batchNormInference(x, weight, bias, runningMean, runningVar, eps));
     }
 
     public static NormGrads batchNormBackward(Tensor gradOut, Tensor x, NormResult forward, Tensor weight, Tensor bias) {
@@ -203,7 +220,7 @@ public final class Functional {
     public static Tensor lrn(Tensor x, LrnParams p) {
         f32("lrn", x);
         require(x.rank() >= 3, "lrn: input must be [N, C, ...], got " + x.shape());
-        return fast(x).lrn(x, p);
+        return Graph.op(new Tensor[] {x}, () -> fast(x).lrn(x, p), r -> FunctionalRules.lrn(x, r, p));
     }
 
     public static Tensor lrnBackward(Tensor gradOut, Tensor x, Tensor out, LrnParams p) {
@@ -218,7 +235,13 @@ public final class Functional {
         f32("dropout", x);
         if (!(p >= 0 && p < 1)) throw new KilnException("dropout: probability must be in [0, 1), got " + p);
         long offset = g.reserve(dev.kiln.spi.Distribution.UNIFORM, x.numel());
-        return fast(x).dropout(x, p, g.seed(), offset);
+        if (!Graph.needs(x)) return fast(x).dropout(x, p, g.seed(), offset);
+        DropoutResult r;
+        try (var off = dev.kiln.autograd.Autograd.noGrad()) {
+            r = fast(x).dropout(x, p, g.seed(), offset);
+        }
+        Graph.record(FunctionalRules.dropout(r.mask()), new Tensor[] {r.out()}, x);
+        return r;
     }
 
     public static Tensor dropoutBackward(Tensor gradOut, Tensor mask) {
@@ -258,7 +281,18 @@ public final class Functional {
 
     public static RnnResult rnn(RnnParams p, Tensor x, Tensor h0, Tensor c0, List<Tensor> weights, boolean training) {
         checkRnn("rnn", p, x, h0, c0, weights);
-        return fast(x).rnn(p, x, h0, c0, weights, training);
+        Tensor[] inputs = new Tensor[3 + weights.size()];
+        inputs[0] = x;
+        inputs[1] = h0;
+        inputs[2] = c0;
+        for (int i = 0; i < weights.size(); i++) inputs[3 + i] = weights.get(i);
+        if (!Graph.needs(inputs)) return fast(x).rnn(p, x, h0, c0, weights, training);
+        RnnResult r;
+        try (var g = dev.kiln.autograd.Autograd.noGrad()) {
+            r = fast(x).rnn(p, x, h0, c0, weights, true);  // the backward pass needs the reserve
+        }
+        Graph.record(FunctionalRules.rnn(p, x, h0, c0, weights, r), new Tensor[] {r.output(), r.hN(), r.cN()}, inputs);
+        return r;
     }
 
     public static RnnGrads rnnBackward(RnnParams p, Tensor x, Tensor h0, Tensor c0, List<Tensor> weights, RnnResult forward,
@@ -290,7 +324,13 @@ public final class Functional {
     /** Scaled dot-product attention; {@code scale} is usually 1/sqrt(D). */
     public static AttentionResult attention(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale) {
         checkAttention("attention", q, k, v, mask);
-        return fast(q).attention(q, k, v, mask, causal, scale);
+        if (!Graph.needs(q, k, v)) return fast(q).attention(q, k, v, mask, causal, scale);
+        AttentionResult r;
+        try (var g = dev.kiln.autograd.Autograd.noGrad()) {
+            r = fast(q).attention(q, k, v, mask, causal, scale);
+        }
+        Graph.record(FunctionalRules.attention(q, k, v, mask, causal, scale, r), new Tensor[] {r.out()}, q, k, v);
+        return r;
     }
 
     public static AttentionGrads attentionBackward(Tensor gradOut, Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal,
@@ -313,7 +353,8 @@ public final class Functional {
 
     public static Tensor crossEntropy(Tensor logits, Tensor target, int ignoreIndex, double labelSmoothing, Reduction reduction) {
         checkCrossEntropy("crossEntropy", logits, target, labelSmoothing);
-        return fast(logits).crossEntropy(logits, target, ignoreIndex, labelSmoothing, reduction);
+        return Graph.op(new Tensor[] {logits}, () -> fast(logits).crossEntropy(logits, target, ignoreIndex, labelSmoothing, reduction),
+                r -> FunctionalRules.crossEntropy(logits, target, ignoreIndex, labelSmoothing, reduction));
     }
 
     public static Tensor crossEntropyBackward(Tensor gradLoss, Tensor logits, Tensor target, int ignoreIndex, double labelSmoothing,
@@ -323,6 +364,68 @@ public final class Functional {
         if (reduction == Reduction.NONE) shape("crossEntropyBackward", "gradLoss", gradLoss, logits.dim(0));
         else require(gradLoss.numel() == 1, "crossEntropyBackward: gradLoss must be a scalar, got " + gradLoss.shape());
         return fast(logits).crossEntropyBackward(gradLoss, logits, target, ignoreIndex, labelSmoothing, reduction);
+    }
+
+    /** Cross-entropy with PyTorch's defaults: no ignored class, no smoothing, mean over the batch. */
+    public static Tensor crossEntropy(Tensor logits, Tensor target) { return crossEntropy(logits, target, -100, 0, Reduction.MEAN); }
+
+    /**
+     * Negative log-likelihood of log-probabilities [N, C] at I64 targets [N], as {@code torch.nn.functional.nll_loss}:
+     * rows whose target is {@code ignoreIndex} give 0 and MEAN divides by the rows not ignored.
+     */
+    public static Tensor nllLoss(Tensor logProbs, Tensor target, int ignoreIndex, Reduction reduction) {
+        f32("nllLoss", logProbs);
+        rank("nllLoss", "log-probabilities [N, C]", logProbs, 2);
+        if (target.dtype() != DType.I64) throw new DTypeException("nllLoss: target must be I64 class indices, got " + target.dtype());
+        shape("nllLoss", "target", target, logProbs.dim(0));
+        try (Scope s = Kiln.scope()) {
+            Tensor valid = target.ne(ignoreIndex);
+            Tensor safe = Tensor.where(valid, target, target.device().zeros(DType.I64));
+            Tensor picked = logProbs.gather(1, safe.unsqueeze(1)).reshape(target.dim(0));
+            Tensor loss = Tensor.where(valid, picked.neg(), logProbs.device().zeros(DType.F32));
+            return s.keep(reduce(loss, reduction, valid));
+        }
+    }
+
+    /** Mean squared error, as {@code torch.nn.functional.mse_loss}; input and target broadcast. */
+    public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
+        f32("mseLoss", input, target);
+        require(Shape.broadcast(input.shape(), target.shape()) != null, "mseLoss: input " + input.shape() + " and target " + target.shape() + " do not broadcast");
+        try (Scope s = Kiln.scope()) {
+            return s.keep(reduce(input.sub(target).square(), reduction, null));
+        }
+    }
+
+    /**
+     * Binary cross-entropy on logits, as {@code torch.nn.functional.binary_cross_entropy_with_logits}, in the stable
+     * form {@code max(x, 0) - x * y + log(1 + exp(-|x|))}; its gradient with respect to x is {@code sigmoid(x) - y}.
+     */
+    public static Tensor bceWithLogits(Tensor logits, Tensor target, Reduction reduction) {
+        f32("bceWithLogits", logits, target);
+        require(logits.shape().equals(target.shape()), "bceWithLogits: logits " + logits.shape() + " and target " + target.shape() + " differ");
+        Tensor perElement = Graph.op(new Tensor[] {logits, target}, () -> {
+            try (Scope s = Kiln.scope()) {
+                return s.keep(logits.relu().sub(logits.mul(target)).add(logits.abs().neg().exp().log1p()));
+            }
+        }, r -> FunctionalRules.bceWithLogits(logits, target));
+        if (reduction == Reduction.NONE) return perElement;
+        try (perElement) {
+            return reduce(perElement, reduction, null);
+        }
+    }
+
+    /** A per-element loss reduced as asked; MEAN over {@code valid}'s count when given, else over all elements. */
+    private static Tensor reduce(Tensor loss, Reduction reduction, Tensor valid) {
+        return switch (reduction) {
+            case NONE -> loss.copy();
+            case SUM -> loss.sum();
+            case MEAN -> {
+                if (valid == null) yield loss.mean();
+                try (Tensor total = loss.sum(); Tensor count = valid.sum()) {
+                    yield total.div(count);
+                }
+            }
+        };
     }
 
     // ---- optimizer steps ----

@@ -20,6 +20,9 @@ final class Storage {
         return this;
     }
 
+    /** True when another tensor handle also holds this buffer. */
+    boolean shared() { return refs.get() > 1; }
+
     void release() {
         int left = refs.decrementAndGet();
         if (left == 0) {

@@ -13,6 +13,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import dev.kiln.autograd.AutogradException;
+import dev.kiln.autograd.Node;
+import java.lang.ref.Cleaner;
 
 /**
  * An n-dimensional array on one device: a shape, a dtype and a row-major window of a device buffer.
@@ -32,13 +35,25 @@ public final class Tensor implements AutoCloseable {
     private final long offset;
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    // ---- autograd state (see docs/autograd.md) ----
+    private volatile boolean leafRequiresGrad;
+    private volatile Node gradFn;
+    private int gradSlot;
+    private volatile Tensor grad;
+    private Graph.Accumulate accumulator;
+    private Cleaner.Cleanable graphRef;
+
     private Tensor(Device device, Shape shape, DType dtype, Storage storage, long offset) {
+        this(device, shape, dtype, storage, offset, true);
+    }
+
+    private Tensor(Device device, Shape shape, DType dtype, Storage storage, long offset, boolean scoped) {
         this.device = device;
         this.shape = shape;
         this.dtype = dtype;
         this.storage = storage;
         this.offset = offset;
-        Scope.register(this);
+        if (scoped) Scope.register(this);
     }
 
     static Tensor allocate(Device device, DType dtype, Shape shape) {
@@ -88,10 +103,107 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
-    /** Frees the device memory (when no reshaped alias still holds it). Idempotent. */
+    /**
+     * Frees the device memory (when no reshaped alias or autograd graph still holds it), and this
+     * tensor's gradient. A graph that was never backpropagated is released with its last result. Idempotent.
+     */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) storage.release();
+        if (closed.compareAndSet(false, true)) {
+            storage.release();
+            Tensor g = grad;
+            grad = null;
+            if (g != null) g.close();
+            Cleaner.Cleanable ref = graphRef;
+            if (ref != null) ref.clean();
+        }
+    }
+
+    // ---- autograd ----
+
+    /** True for a leaf marked with {@link #requiresGrad(boolean)} and for every result recorded from one. */
+    public boolean requiresGrad() { return leafRequiresGrad || gradFn != null; }
+
+    /** Marks a leaf tensor (one no recorded op produced) as needing a gradient; floating dtypes only. Returns this. */
+    public Tensor requiresGrad(boolean on) {
+        if (gradFn != null) {
+            throw new AutogradException("requiresGrad: tensor " + dtype + " " + shape + " is the result of " + gradFn.name()
+                    + ", not a leaf; use detach() to get a leaf");
+        }
+        if (on && !dtype.isFloating()) throw new AutogradException("requiresGrad: only floating-point tensors have gradients, got " + dtype + " " + shape);
+        leafRequiresGrad = on;
+        return this;
+    }
+
+    /** The gradient accumulated by backward passes (a leaf's), or null. Owned by this tensor: closed with it or by {@link #zeroGrad()}. */
+    public Tensor grad() {
+        Tensor g = grad;
+        return g == null || g.isClosed() ? null : g;
+    }
+
+    /** Frees and clears the accumulated gradient. */
+    public void zeroGrad() {
+        Tensor g = grad;
+        grad = null;
+        if (g != null) g.close();
+    }
+
+    /** The recorded operation that produced this tensor, or null for a leaf or an untracked tensor. */
+    public Node gradFn() { return gradFn; }
+
+    /** Backpropagates from this one-element tensor (gradient 1), accumulating into the leaves' {@link #grad()}. */
+    public void backward() { backward(null); }
+
+    /** Backpropagates {@code gradient} (this tensor's shape and dtype); the graph is freed as it goes. */
+    public void backward(Tensor gradient) {
+        checkOpen("backward");
+        if (gradient != null) gradient.checkReadable("backward");
+        Graph.backward(this, gradient);
+    }
+
+    /** The same storage as a new leaf with no history (and no requiresGrad). */
+    public Tensor detach() {
+        checkOpen("detach");
+        return new Tensor(device, shape, dtype, storage.retain(), offset);
+    }
+
+    /**
+     * A handle on this tensor's storage that no Scope owns and that records nothing: what autograd
+     * nodes save for their backward pass. Close it to release the storage.
+     */
+    public Tensor retainStorage() {
+        checkOpen("retainStorage");
+        return new Tensor(device, shape, dtype, storage.retain(), offset, false);
+    }
+
+    int gradSlot() { return gradSlot; }
+
+    synchronized Graph.Accumulate accumulator() {
+        if (accumulator == null) accumulator = new Graph.Accumulate(this);
+        return accumulator;
+    }
+
+    void attach(Node node, int slot) {
+        gradFn = node;
+        gradSlot = slot;
+        node.retain();
+        graphRef = Graph.CLEANER.register(this, node::release);
+    }
+
+    /** Adds {@code g} (owned by the caller) into the gradient; the stored gradient belongs to no Scope. */
+    synchronized void accumulateGrad(Tensor g) {
+        Tensor old = grad();
+        if (old == null) {
+            // a gradient that shares its buffer (a reshape of another) is copied, so later in-place updates stay private
+            try (Tensor own = g.dtype() != dtype || g.storage.shared() ? g.to(dtype) : null) {
+                grad = (own != null ? own : g).retainStorage();
+            }
+            return;
+        }
+        try (Tensor sum = old.add(g)) {
+            grad = sum.retainStorage();
+        }
+        old.close();
     }
 
     @Override
@@ -130,6 +242,10 @@ public final class Tensor implements AutoCloseable {
 
     /** Applies a unary primitive; integer tensors accept only the ops {@link UnaryOp#acceptsIntegers()} lists. */
     public Tensor apply(UnaryOp op) {
+        return Graph.op(new Tensor[] {this}, () -> applyUntracked(op), r -> TensorRules.unary(op, this, r));
+    }
+
+    private Tensor applyUntracked(UnaryOp op) {
         String name = op.name().toLowerCase();
         checkReadable(name);
         if (!dtype.isFloating() && !op.acceptsIntegers()) {
@@ -178,6 +294,11 @@ public final class Tensor implements AutoCloseable {
 
     /** Applies a binary primitive with broadcasting. Comparisons and logic return F32 masks. */
     public Tensor apply(BinaryOp op, Tensor other) {
+        if (op.isComparison()) return applyUntracked(op, other);
+        return Graph.op(new Tensor[] {this, other}, () -> applyUntracked(op, other), r -> TensorRules.binary(op, this, other, r));
+    }
+
+    private Tensor applyUntracked(BinaryOp op, Tensor other) {
         String name = op.name().toLowerCase();
         checkReadable(name);
         other.checkReadable(name);
@@ -239,6 +360,10 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code cond != 0 ? a : b} with broadcasting of all three; a and b share a dtype. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        return Graph.op(new Tensor[] {a, b}, () -> whereUntracked(cond, a, b), r -> TensorRules.where(cond, a, b));
+    }
+
+    private static Tensor whereUntracked(Tensor cond, Tensor a, Tensor b) {
         cond.checkReadable("where");
         a.checkReadable("where");
         b.checkReadable("where");
@@ -260,6 +385,10 @@ public final class Tensor implements AutoCloseable {
 
     /** Clamps into [min, max]. */
     public Tensor clamp(double min, double max) {
+        return Graph.op(new Tensor[] {this}, () -> clampUntracked(min, max), r -> TensorRules.clamp(this, min, max));
+    }
+
+    private Tensor clampUntracked(double min, double max) {
         checkReadable("clamp");
         if (min > max) throw new KilnException("clamp: min " + min + " > max " + max);
         try (Tensor lo = device.full(dtype, min); Tensor hi = device.full(dtype, max)) {
@@ -274,6 +403,11 @@ public final class Tensor implements AutoCloseable {
 
     /** A converted copy (float to integer truncates toward zero). */
     public Tensor to(DType target) {
+        if (!dtype.isFloating() || !target.isFloating()) return toUntracked(target);
+        return Graph.op(new Tensor[] {this}, () -> toUntracked(target), r -> TensorRules.cast(dtype));
+    }
+
+    private Tensor toUntracked(DType target) {
         checkReadable("to(" + target + ")");
         Tensor r = newLike(shape, target);
         if (numel() > 0) backend().unary(UnaryOp.COPY, view(), r.view());
@@ -282,6 +416,11 @@ public final class Tensor implements AutoCloseable {
 
     /** A copy on another device (through the host). */
     public Tensor to(Device target) {
+        if (!dtype.isFloating()) return toUntracked(target);
+        return Graph.op(new Tensor[] {this}, () -> toUntracked(target), r -> TensorRules.move(device));
+    }
+
+    private Tensor toUntracked(Device target) {
         checkReadable("to(" + target + ")");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = arena.allocate(Math.max(1, numel() * dtype.byteSize()), 64);
@@ -345,12 +484,15 @@ public final class Tensor implements AutoCloseable {
             }
             kept[ax] = 1;
         }
-        Tensor r = newLike(Shape.of(kept), outType);
-        if (r.numel() > 0) {
-            if (numel() == 0) backend().fill(r.view(), 0);
-            else backend().reduce(op, view(), r.view());
-        }
-        r.markWritten();
+        boolean differentiable = outType.isFloating() && (op == ReduceOp.SUM || op == ReduceOp.MAX || op == ReduceOp.MIN || op == ReduceOp.PROD);
+        Tensor r = Graph.op(differentiable ? new Tensor[] {this} : new Tensor[0], () -> {
+            Tensor k = newLike(Shape.of(kept), outType);
+            if (k.numel() > 0) {
+                if (numel() == 0) backend().fill(k.view(), 0);
+                else backend().reduce(op, view(), k.view());
+            }
+            return k.markWritten();
+        }, k -> TensorRules.reduce(op, this, a, k));
         if (keepDim) return r;
         int[] squeezed = new int[rank() - a.length];
         boolean[] red = new boolean[rank()];
@@ -411,6 +553,10 @@ public final class Tensor implements AutoCloseable {
      * dimensions broadcast. F32 only.
      */
     public Tensor matmul(Tensor other) {
+        return Graph.op(new Tensor[] {this, other}, () -> matmulUntracked(other), r -> TensorRules.matmul(this, other));
+    }
+
+    private Tensor matmulUntracked(Tensor other) {
         checkReadable("matmul");
         other.checkReadable("matmul");
         checkSameDevice("matmul", other);
@@ -506,7 +652,8 @@ public final class Tensor implements AutoCloseable {
         if (s.numel() != numel()) {
             throw new ShapeException("reshape: cannot reshape " + shape + " (" + numel() + " elements) to " + s + " (" + s.numel() + ")");
         }
-        return new Tensor(device, s, dtype, storage.retain(), offset);
+        Shape from = shape;
+        return Graph.op(new Tensor[] {this}, () -> new Tensor(device, s, dtype, storage.retain(), offset), r -> TensorRules.reshape(from));
     }
 
     /** Flattens axes {@code start..end} (inclusive) into one. */
@@ -559,7 +706,7 @@ public final class Tensor implements AutoCloseable {
             seen[o[i]] = true;
         }
         View v = view().permute(o);
-        return materialize("permute", v, v.shape());
+        return Graph.op(new Tensor[] {this}, () -> materialize("permute", v, v.shape()), r -> TensorRules.permute(o));
     }
 
     public Tensor transpose(int a, int b) {
@@ -577,7 +724,7 @@ public final class Tensor implements AutoCloseable {
         Shape target = Shape.of(dims);
         Shape b = Shape.broadcast(shape, target);
         if (b == null || !b.equals(target)) throw new ShapeException("expand: shape " + shape + " does not broadcast to " + target);
-        return materialize("expand", view().broadcastTo(dims), dims);
+        return Graph.op(new Tensor[] {this}, () -> materialize("expand", view().broadcastTo(dims), dims), r -> TensorRules.sumTo("expand", shape));
     }
 
     /** Elements {@code start, start+step, ...} below {@code end} along {@code axis} (negative bounds count from the end). */
@@ -596,12 +743,14 @@ public final class Tensor implements AutoCloseable {
         long off = v.offset() + (long) s * st[a];
         boolean leadingOnes = true;
         for (int i = 0; i < a; i++) leadingOnes &= shape.dim(i) == 1;
+        Tensor[] in = {this};
+        java.util.function.Function<Tensor, Node> rule = r -> TensorRules.slice(shape, a, s, step);
         if (leadingOnes && (step == 1 || len <= 1)) {
             checkOpen("slice");
-            return new Tensor(device, Shape.of(d), dtype, storage.retain(), off);  // a contiguous block: share it
+            return Graph.op(in, () -> new Tensor(device, Shape.of(d), dtype, storage.retain(), off), rule);  // a contiguous block: share it
         }
         st[a] *= step;
-        return materialize("slice", new View(v.buffer(), dtype, off, d, st), d);
+        return Graph.op(in, () -> materialize("slice", new View(v.buffer(), dtype, off, d, st), d), rule);
     }
 
     public Tensor narrow(int axis, int start, int length) {
@@ -615,6 +764,11 @@ public final class Tensor implements AutoCloseable {
     /** Joins tensors of one dtype and device along {@code axis}; other extents must match. */
     public static Tensor concat(List<Tensor> parts, int axis) {
         if (parts.isEmpty()) throw new ShapeException("concat: no tensors given");
+        Tensor[] in = parts.toArray(Tensor[]::new);
+        return Graph.op(in, () -> concatUntracked(parts, axis), r -> TensorRules.concat(in, parts.get(0).shape.normalizeAxis(axis)));
+    }
+
+    private static Tensor concatUntracked(List<Tensor> parts, int axis) {
         Tensor first = parts.get(0);
         int a = first.shape.normalizeAxis(axis);
         int[] d = first.shape.dims();
@@ -694,6 +848,10 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code out[i][j][k] = this[i][index[i][j][k]][k]} for axis 1, as {@code torch.gather}: index has this rank, out its shape. */
     public Tensor gather(int axis, Tensor index) {
+        return Graph.op(new Tensor[] {this}, () -> gatherUntracked(axis, index), r -> TensorRules.gather(this, shape.normalizeAxis(axis), index));
+    }
+
+    private Tensor gatherUntracked(int axis, Tensor index) {
         checkReadable("gather");
         checkIndex("gather", index);
         int a = shape.normalizeAxis(axis);
@@ -715,6 +873,10 @@ public final class Tensor implements AutoCloseable {
 
     /** Picks entries {@code index} (1-D) along {@code axis}, as {@code torch.index_select}; embedding lookup is {@code weight.indexSelect(0, ids)}. */
     public Tensor indexSelect(int axis, Tensor index) {
+        return Graph.op(new Tensor[] {this}, () -> indexSelectUntracked(axis, index), r -> TensorRules.indexSelect(this, shape.normalizeAxis(axis), index));
+    }
+
+    private Tensor indexSelectUntracked(int axis, Tensor index) {
         checkReadable("indexSelect");
         checkIndex("indexSelect", index);
         if (index.rank() != 1) throw new ShapeException("indexSelect: index must be 1-D, got " + index.shape);
@@ -735,6 +897,11 @@ public final class Tensor implements AutoCloseable {
 
     /** A copy of this with {@code src} added at {@code index} along {@code axis}, as {@code torch.scatter_add}. */
     public Tensor scatterAdd(int axis, Tensor index, Tensor src) {
+        return Graph.op(new Tensor[] {this, src}, () -> scatterAddUntracked(axis, index, src),
+                r -> TensorRules.scatterAdd(shape.normalizeAxis(axis), index, src.shape));
+    }
+
+    private Tensor scatterAddUntracked(int axis, Tensor index, Tensor src) {
         checkReadable("scatterAdd");
         src.checkReadable("scatterAdd");
         checkIndex("scatterAdd", index);
@@ -762,6 +929,10 @@ public final class Tensor implements AutoCloseable {
 
     /** A copy of this with the slices of {@code src} added at positions {@code index} (1-D) along {@code axis}, as {@code torch.index_add}. */
     public Tensor indexAdd(int axis, Tensor index, Tensor src) {
+        return Graph.op(new Tensor[] {this, src}, () -> indexAddUntracked(axis, index, src), r -> TensorRules.indexAdd(shape.normalizeAxis(axis), index));
+    }
+
+    private Tensor indexAddUntracked(int axis, Tensor index, Tensor src) {
         checkReadable("indexAdd");
         src.checkReadable("indexAdd");
         checkIndex("indexAdd", index);

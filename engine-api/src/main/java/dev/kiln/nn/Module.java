@@ -32,6 +32,8 @@ public abstract class Module implements AutoCloseable {
 
     protected final Tensor parameter(String name, Tensor value) {
         if (value.isClosed()) throw new KilnException(getClass().getSimpleName() + ": parameter '" + name + "' is closed");
+        // parameters are what training updates: leaves that collect gradients (a tied or derived tensor is left as it is)
+        if (value.gradFn() == null && value.dtype().isFloating() && !value.requiresGrad()) value.requiresGrad(true);
         Tensor old = parameters.put(name, value);
         if (old != null && old != value) old.close();
         return value;
@@ -101,6 +103,17 @@ public abstract class Module implements AutoCloseable {
         children.forEach((k, c) -> c.collect(prefix + k + ".", out, withBuffers));
     }
 
+    /** Every parameter in registration order (a tied tensor once), as {@code torch.nn.Module.parameters()}. */
+    public final List<Tensor> parameters() {
+        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor t : namedParameters().values()) if (seen.add(t)) out.add(t);
+        return out;
+    }
+
+    /** Frees and clears the gradient of every parameter. */
+    public final void zeroGrad() { parameters().forEach(Tensor::zeroGrad); }
+
     public final long parameterCount() {
         long n = 0;
         for (Tensor t : namedParameters().values()) n += t.numel();
@@ -130,6 +143,12 @@ public abstract class Module implements AutoCloseable {
         if (!problems.isEmpty()) {
             throw new ShapeException(origin + " does not fit " + getClass().getSimpleName() + ": " + String.join("; ", problems));
         }
+        try (var noGrad = dev.kiln.autograd.Autograd.noGrad()) {
+            copyInto(mine, source);
+        }
+    }
+
+    private static void copyInto(Map<String, Tensor> mine, Map<String, Tensor> source) {
         for (var e : mine.entrySet()) {
             Tensor dst = e.getValue();
             Tensor src = source.get(e.getKey());
