@@ -136,7 +136,14 @@ final class Graph {
         try (Scope own = new Scope()) {
             // each node's temporaries are freed as soon as it has run; only its input gradients survive
             if (any) in = n.apply(grads);
-            if (in != null) for (Tensor t : in) if (t != null) own.keep(t);
+            if (in != null) {
+                for (int i = 0; i < in.length; i++) {
+                    if (in[i] == null) continue;
+                    // a rule may pass a gradient through unchanged, or hand one tensor to several inputs: each gets its own handle
+                    if (sameAsAny(in[i], grads, grads.length) || sameAsAny(in[i], in, i)) in[i] = in[i].retainStorage();
+                    else own.keep(in[i]);
+                }
+            }
         } finally {
             for (Tensor t : grads) if (t != null) t.close();
         }
@@ -148,8 +155,6 @@ final class Graph {
                 continue;
             }
             if (gi != null) {
-                // a rule may hand back one tensor for several inputs: each consumer gets its own handle
-                for (int j = 0; j < i; j++) if (in[j] == gi) gi = gi.retainStorage();
                 Tensor[] slot = pending.computeIfAbsent(next[i], k -> new Tensor[k.outputs()]);
                 Tensor prev = slot[slots[i]];
                 if (prev == null) {
@@ -166,6 +171,11 @@ final class Graph {
                 ready.add(next[i]);
             }
         }
+    }
+
+    private static boolean sameAsAny(Tensor t, Tensor[] ts, int upTo) {
+        for (int j = 0; j < upTo; j++) if (ts[j] == t) return true;
+        return false;
     }
 
     /** How many edges of the graph reachable from {@code start} lead into each node. */

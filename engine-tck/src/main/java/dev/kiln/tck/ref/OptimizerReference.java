@@ -34,4 +34,25 @@ public final class OptimizerReference {
             param[i] -= lr * mHat / (Math.sqrt(vHat) + eps);
         }
     }
+
+    /** One {@code torch.optim.RMSprop} step in place on param, squareAvg, gradAvg (centered) and buf (momentum). */
+    public static void rmsprop(double[] param, double[] grad, double[] squareAvg, double[] gradAvg, double[] buf, double lr, double alpha,
+                               double eps, double weightDecay, double momentum, boolean centered) {
+        for (int i = 0; i < param.length; i++) {
+            double g = grad[i] + weightDecay * param[i];
+            squareAvg[i] = alpha * squareAvg[i] + (1 - alpha) * g * g;
+            double variance = squareAvg[i];
+            if (centered) {
+                gradAvg[i] = alpha * gradAvg[i] + (1 - alpha) * g;
+                variance -= gradAvg[i] * gradAvg[i];
+            }
+            double avg = Math.sqrt(variance) + eps;
+            if (momentum > 0) {
+                buf[i] = momentum * buf[i] + g / avg;
+                param[i] -= lr * buf[i];
+            } else {
+                param[i] -= lr * g / avg;
+            }
+        }
+    }
 }
