@@ -84,7 +84,7 @@ public final class CharLmTraining {
         try (Module model = build(c, device, vocab.size()); Adam optimizer = new Adam(model.parameters(), c.lr())) {
             Map<String, Tensor> named = model.namedParameters();
             History history = new History();
-            Progress progress = new Progress(log, c.tty(), c.epochs(), trainLoader.batchesPerEpoch());
+            Progress progress = new Progress(log, c.tty(), c.epochs(), trainLoader.batchesPerEpoch(), "bits/char");
             long step = 0;
             for (int epoch = 1; epoch <= c.epochs(); epoch++) {
                 long started = System.nanoTime();

@@ -91,7 +91,7 @@ public final class LenetTraining {
                 }
                 log.printf(Locale.ROOT, "resumed from %s: epoch %d done, step %d%n", c.resume(), firstEpoch - 1, step);
             }
-            Progress progress = new Progress(log, c.tty(), c.epochs(), trainLoader.batchesPerEpoch());
+            Progress progress = new Progress(log, c.tty(), c.epochs(), trainLoader.batchesPerEpoch(), "loss");
             for (int epoch = firstEpoch; epoch <= c.epochs(); epoch++) {
                 long started = System.nanoTime();
                 optimizer.setLr(schedule.lrAt(c.lr(), epoch - 1)); // from the epoch, so a resumed run gets the same rate

@@ -13,12 +13,15 @@ final class Progress {
     private final boolean tty;
     private final int plainEvery;
     private final int epochs, batches;
+    private final String metric;
     private long epochStart;
     private long redrawn;
     private double smoothedLoss = Double.NaN;
 
-    Progress(PrintStream out, boolean tty, int epochs, int batches) {
+    /** {@code metric} names the per-batch value shown (e.g. "loss", "bits/char"); it is smoothed over recent batches. */
+    Progress(PrintStream out, boolean tty, int epochs, int batches, String metric) {
         this.out = out;
+        this.metric = metric;
         this.tty = tty;
         this.epochs = epochs;
         this.batches = batches;
@@ -48,13 +51,13 @@ final class Progress {
             if (!last && now - redrawn < 100_000_000L) return; // ten redraws a second are plenty
             redrawn = now;
             int filled = (int) ((long) BAR * done / batches);
-            out.print(String.format(Locale.ROOT, "\repoch %d/%d [%s%s] %d/%d loss %.4f  %.0f ex/s  %s left ",
-                    epoch, epochs, "#".repeat(filled), ".".repeat(BAR - filled), done, batches, smoothedLoss, rate, clock(left)));
+            out.print(String.format(Locale.ROOT, "\repoch %d/%d [%s%s] %d/%d %s %.4f  %.0f ex/s  %s left ",
+                    epoch, epochs, "#".repeat(filled), ".".repeat(BAR - filled), done, batches, metric, smoothedLoss, rate, clock(left)));
             if (last) out.println();
             out.flush();
         } else if (done % plainEvery == 0 || last) {
-            out.println(String.format(Locale.ROOT, "epoch %d/%d batch %d/%d loss %.4f %.0f ex/s %s left",
-                    epoch, epochs, done, batches, smoothedLoss, rate, clock(left)));
+            out.println(String.format(Locale.ROOT, "epoch %d/%d batch %d/%d %s %.4f %.0f ex/s %s left",
+                    epoch, epochs, done, batches, metric, smoothedLoss, rate, clock(left)));
         }
     }
 
