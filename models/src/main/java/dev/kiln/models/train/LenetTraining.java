@@ -88,6 +88,10 @@ public final class LenetTraining {
                     optimizer.loadStateDict(ck.optimizer());
                     firstEpoch = Integer.parseInt(ck.require("epoch")) + 1;
                     history = History.decode(ck.metadata().get("history"));
+                    warnIfChanged(log, ck.metadata(), "epochs", Integer.toString(c.epochs()));
+                    warnIfChanged(log, ck.metadata(), "batch", Integer.toString(c.batchSize()));
+                    warnIfChanged(log, ck.metadata(), "lr", Double.toString(c.lr()));
+                    warnIfChanged(log, ck.metadata(), "seed", Long.toString(c.seed()));
                 }
                 log.printf(Locale.ROOT, "resumed from %s: epoch %d done, step %d%n", c.resume(), firstEpoch - 1, step);
             }
@@ -130,6 +134,9 @@ public final class LenetTraining {
                 meta.put("epoch", Integer.toString(epoch));
                 meta.put("step", Long.toString(step));
                 meta.put("seed", Long.toString(c.seed()));
+                meta.put("epochs", Integer.toString(c.epochs()));
+                meta.put("batch", Integer.toString(c.batchSize()));
+                meta.put("lr", Double.toString(c.lr()));
                 meta.put("history", history.encode());
                 Path checkpoint = c.out().resolve("lenet-epoch-" + epoch + ".safetensors");
                 Checkpoint.save(checkpoint, model, optimizer, meta);
@@ -137,6 +144,15 @@ public final class LenetTraining {
             }
             log.printf(Locale.ROOT, "checkpoints and chart in %s%n", c.out());
             return history;
+        }
+    }
+
+    /** The learning-rate schedule and the batch order follow these settings: a resumed run repeats the original only with the same ones. */
+    private static void warnIfChanged(PrintStream log, Map<String, String> meta, String key, String now) {
+        String then = meta.get(key);
+        if (then != null && !then.equals(now)) {
+            log.printf(Locale.ROOT, "note: the checkpoint was made with --%s %s, this run uses %s, so it will not repeat the original run exactly%n",
+                    key, then, now);
         }
     }
 
