@@ -173,7 +173,7 @@ public final class Workloads {
             public void run() {
                 // The scope frees the output and anything a layer left behind; parameters were made outside it.
                 try (Scope s = Kiln.scope()) {
-                    model.run(net, input);
+                    model.infer(net, input);
                     device.synchronize();
                 }
             }

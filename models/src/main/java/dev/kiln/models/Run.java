@@ -70,11 +70,11 @@ public final class Run {
             model.eval();
             try (Tensor x = input == null ? entry.sampleInput().apply(device, batch) : readInput(Path.of(input), entry, device)) {
                 long t0 = System.nanoTime();
-                Tensor first = entry.run(model, x);
+                Tensor first = entry.infer(model, x);
                 device.synchronize();
                 long t1 = System.nanoTime();
                 first.close();
-                Tensor y = entry.run(model, x);
+                Tensor y = entry.infer(model, x);
                 device.synchronize();
                 long t2 = System.nanoTime();
                 try (y) {

@@ -20,9 +20,14 @@ public final class Zoo {
     /** How to build a model and a sample input of a given batch size. */
     public record Entry(String name, String description, java.util.function.Function<Device, Module> build,
                         BiFunction<Device, Integer, Tensor> sampleInput, boolean tokens) {
-        /** Runs the model on its input ({@link Transformer} decodes teacher-forced against the input as target). */
-        public Tensor run(Module model, Tensor input) {
-            return model instanceof Transformer t ? t.forward(input, input) : model.forward(input);
+        /**
+         * Inference: runs the model on its input without recording gradients ({@link Transformer} decodes
+         * teacher-forced against the input as target).
+         */
+        public Tensor infer(Module model, Tensor input) {
+            try (var noGrad = dev.kiln.autograd.Autograd.noGrad()) {
+                return model instanceof Transformer t ? t.forward(input, input) : model.forward(input);
+            }
         }
     }
 
