@@ -24,7 +24,8 @@ final class VectorGemmKernel implements GemmKernel {
 
     @Override
     public void tile(int kc, float[] ap, int ao, float[] bp, int bo, MemorySegment c, long cOff, long rs, long cs,
-                     int mv, int nv, float alpha, float beta, float[] acc) {
+                     int mv, int nv, float alpha, float beta, float[] acc,
+                     float[] bias, int biasOff, int biasRow, int biasCol) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
@@ -50,18 +51,23 @@ final class VectorGemmKernel implements GemmKernel {
         c30.intoArray(acc, 3 * NR); c31.intoArray(acc, 3 * NR + L);
         c40.intoArray(acc, 4 * NR); c41.intoArray(acc, 4 * NR + L);
         c50.intoArray(acc, 5 * NR); c51.intoArray(acc, 5 * NR + L);
-        if (mv == MR && nv == NR && cs == 1) store(acc, c, cOff, rs, alpha, beta);
-        else GemmKernel.store(acc, NR, c, cOff, rs, cs, mv, nv, alpha, beta);
+        if (mv == MR && nv == NR && cs == 1 && (bias == null || biasCol <= 1)) store(acc, c, cOff, rs, alpha, beta, bias, biasOff, biasRow, biasCol);
+        else GemmKernel.store(acc, NR, c, cOff, rs, cs, mv, nv, alpha, beta, bias, biasOff, biasRow, biasCol);
     }
 
-    /** Full tile, contiguous C rows: C = alpha * acc + beta * C, a vector at a time. */
-    private static void store(float[] acc, MemorySegment c, long cOff, long rs, float alpha, float beta) {
+    /** Full tile, contiguous C rows: C = alpha * acc + beta * C (+ bias), a vector at a time. */
+    private static void store(float[] acc, MemorySegment c, long cOff, long rs, float alpha, float beta,
+                              float[] bias, int biasOff, int biasRow, int biasCol) {
         FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
         for (int i = 0; i < MR; i++) {
             for (int v = 0; v < NR; v += L) {
                 long at = (cOff + i * rs + v) * 4;
                 FloatVector r = FloatVector.fromArray(S, acc, i * NR + v).mul(va);
                 if (beta != 0) r = FloatVector.fromMemorySegment(S, c, at, O).fma(vb, r);
+                if (bias != null) {
+                    int bo = biasOff + i * biasRow;
+                    r = r.add(biasCol == 0 ? FloatVector.broadcast(S, bias[bo]) : FloatVector.fromArray(S, bias, bo + v));
+                }
                 r.intoMemorySegment(c, at, O);
             }
         }

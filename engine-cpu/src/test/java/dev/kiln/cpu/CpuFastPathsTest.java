@@ -1,0 +1,231 @@
+package dev.kiln.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.Conv2dParams;
+import dev.kiln.Device;
+import dev.kiln.Generator;
+import dev.kiln.Kiln;
+import dev.kiln.LrnParams;
+import dev.kiln.Pool2dParams;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+import java.util.List;
+import java.util.Random;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CPU fast paths' internal choices against float64 host references: the 1x1 path, implicit
+ * im2col across GEMM block boundaries (positions past NC, taps past KC), strides, dilation, groups
+ * and padding at the edges, stride-1 backward data as a flipped convolution, pooling windows clipped
+ * at every edge (ceil mode included), softmax, batch norm and LRN; with the Vector API kernel and the
+ * scalar one. Inputs are fresh seeded random numbers (the seed is in every message).
+ */
+class CpuFastPathsTest {
+    private static final double TOL = 1e-5;
+    private static final Device CPU = Kiln.device("cpu");
+    private final long seed = System.nanoTime();
+    private final Random rnd = new Random(seed);
+
+    private static List<CpuFastPaths> flavours() {
+        return List.of(new CpuFastPaths(new Gemm(VectorSupport.gemmKernel(true))), new CpuFastPaths(new Gemm(new ScalarGemmKernel())));
+    }
+
+    private double[] gaussian(int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = (float) rnd.nextGaussian();
+        return v;
+    }
+
+    private static Tensor tensor(double[] v, int... dims) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        return CPU.fromArray(f, dims);
+    }
+
+    private void assertClose(double[] ref, Tensor out, String what) {
+        float[] got = out.toFloatArray();
+        double num = 0, den = 0;
+        for (int i = 0; i < ref.length; i++) {
+            num += (got[i] - ref[i]) * (got[i] - ref[i]);
+            den += ref[i] * ref[i];
+        }
+        double err = Math.sqrt(num / Math.max(den, 1e-300));
+        assertTrue(got.length == ref.length && err < TOL, what + ": relative error " + err + " (seed " + seed + ")");
+    }
+
+    private record Conv(int n, int c, int h, int w, int oc, int kh, int kw, Conv2dParams p) {}
+
+    private static final List<Conv> CONVS = List.of(
+            new Conv(3, 4, 7, 9, 6, 1, 1, Conv2dParams.of(1, 0)),                          // 1x1: the input planes are the columns
+            new Conv(2, 4, 7, 9, 6, 1, 1, Conv2dParams.of(1, 0).withGroups(2)),            // 1x1 grouped
+            new Conv(1, 5, 9, 8, 3, 1, 1, Conv2dParams.of(2, 0)),                          // 1x1 strided: im2col
+            new Conv(2, 32, 20, 19, 7, 3, 3, Conv2dParams.of(1, 1)),                       // 380 positions > NC, 288 taps > KC
+            new Conv(1, 3, 13, 11, 5, 5, 5, Conv2dParams.of(2, 2)),                        // stride 2, padding 2
+            new Conv(2, 6, 9, 10, 4, 3, 3, Conv2dParams.of(1, 1).withDilation(2).withGroups(2)),
+            new Conv(1, 3, 31, 29, 8, 11, 11, Conv2dParams.of(4, 2)),                      // AlexNet's first layer, small
+            new Conv(1, 1, 1, 1, 1, 1, 1, Conv2dParams.of(1, 0)),
+            new Conv(3, 2, 4, 5, 3, 3, 2, new Conv2dParams(1, 2, 0, 1, 1, 1, 1)));
+
+    @Test
+    void convolutionForwardMatchesTheDirectSum() {
+        for (CpuFastPaths fp : flavours()) {
+            for (Conv cv : CONVS) {
+                int[] xs = {cv.n, cv.c, cv.h, cv.w}, ws = {cv.oc, cv.c / cv.p.groups(), cv.kh, cv.kw};
+                double[] x = gaussian(cv.n * cv.c * cv.h * cv.w), w = gaussian(ws[0] * ws[1] * ws[2] * ws[3]), b = gaussian(cv.oc);
+                try (Tensor xt = tensor(x, xs); Tensor wt = tensor(w, ws); Tensor bt = tensor(b, cv.oc);
+                     Tensor out = fp.conv2d(xt, wt, bt, cv.p); Tensor plain = fp.conv2d(xt, wt, null, cv.p)) {
+                    assertClose(FastPathReference.conv(x, xs, w, ws, b, cv.p), out, "conv2d " + cv);
+                    assertClose(FastPathReference.conv(x, xs, w, ws, null, cv.p), plain, "conv2d without bias " + cv);
+                }
+            }
+        }
+    }
+
+    @Test
+    void convolutionGradientsMatchTheDirectSum() {
+        for (CpuFastPaths fp : flavours()) {
+            for (Conv cv : CONVS) {
+                int[] xs = {cv.n, cv.c, cv.h, cv.w}, ws = {cv.oc, cv.c / cv.p.groups(), cv.kh, cv.kw};
+                int oh = cv.p.outH(cv.h, cv.kh), ow = cv.p.outW(cv.w, cv.kw);
+                double[] x = gaussian(cv.n * cv.c * cv.h * cv.w), w = gaussian(ws[0] * ws[1] * ws[2] * ws[3]);
+                double[] gy = gaussian(cv.n * cv.oc * oh * ow);
+                double[][] ref = FastPathReference.convBackward(gy, x, xs, w, ws, cv.p);
+                try (Tensor xt = tensor(x, xs); Tensor wt = tensor(w, ws); Tensor gt = tensor(gy, cv.n, cv.oc, oh, ow);
+                     Tensor dx = fp.conv2dBackwardData(gt, wt, Shape.of(xs), cv.p);
+                     Tensor dw = fp.conv2dBackwardFilter(gt, xt, Shape.of(ws), cv.p)) {
+                    assertClose(ref[0], dx, "conv2d backward data " + cv);
+                    assertClose(ref[1], dw, "conv2d backward filter " + cv);
+                }
+            }
+        }
+    }
+
+    @Test
+    void linearFusesTheBiasAcrossBlocks() {
+        for (CpuFastPaths fp : flavours()) {
+            for (int[] s : new int[][] {{1, 3, 5}, {7, 300, 37}, {129, 17, 260}, {2, 1, 1}}) {
+                int rows = s[0], in = s[1], out = s[2];
+                double[] x = gaussian(rows * in), w = gaussian(out * in), b = gaussian(out);
+                double[] ref = new double[rows * out];
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < out; j++) {
+                        double acc = b[j];
+                        for (int q = 0; q < in; q++) acc += x[i * in + q] * w[j * in + q];
+                        ref[i * out + j] = acc;
+                    }
+                }
+                try (Tensor xt = tensor(x, rows, in); Tensor wt = tensor(w, out, in); Tensor bt = tensor(b, out);
+                     Tensor y = fp.linear(xt, wt, bt)) {
+                    assertClose(ref, y, "linear rows " + rows + " in " + in + " out " + out);
+                }
+            }
+        }
+    }
+
+    private static final List<Pool2dParams> POOLS = List.of(
+            Pool2dParams.of(3, 2, 0), Pool2dParams.of(3, 2, 1), Pool2dParams.of(3, 2, 0).withCeilMode(true),
+            Pool2dParams.of(3, 1, 1), Pool2dParams.of(2, 2, 1).withCeilMode(true).withCountIncludePad(false),
+            new Pool2dParams(3, 2, 2, 1, 1, 0, true, true), Pool2dParams.of(1, 1, 0));
+
+    @Test
+    void poolingWindowsAreClippedAtEveryEdge() {
+        for (Pool2dParams p : POOLS) {
+            for (int[] s : new int[][] {{2, 3, 7, 9}, {1, 1, 4, 4}, {1, 2, 13, 6}}) {
+                int planes = s[0] * s[1], h = s[2], w = s[3], oh = p.outH(h), ow = p.outW(w);
+                double[] x = gaussian(planes * h * w);
+                for (int i = 0; i < x.length; i += 5) x[i] = x[(i * 7) % x.length];  // ties: the first maximum must win
+                double[] gy = gaussian(planes * oh * ow);
+                CpuFastPaths fp = flavours().getFirst();
+                try (Tensor xt = tensor(x, s); Tensor gt = tensor(gy, s[0], s[1], oh, ow);
+                     Tensor mx = fp.maxPool2d(xt, p); Tensor av = fp.avgPool2d(xt, p);
+                     Tensor dmx = fp.maxPool2dBackward(gt, xt, mx, p); Tensor dav = fp.avgPool2dBackward(gt, Shape.of(s), p)) {
+                    assertClose(FastPathReference.pool(x, planes, h, w, p, true), mx, "max pool " + p);
+                    assertClose(FastPathReference.pool(x, planes, h, w, p, false), av, "avg pool " + p);
+                    assertClose(FastPathReference.maxPoolBackward(gy, x, planes, h, w, p), dmx, "max pool backward " + p);
+                    // the average gradient is the adjoint of the forward: dx[i] = sum over windows holding i of gy / divisor
+                    double[] dref = new double[x.length];
+                    for (int i = 0; i < x.length; i++) {
+                        double[] unit = new double[x.length];
+                        unit[i] = 1;
+                        double[] y = FastPathReference.pool(unit, planes, h, w, p, false);
+                        for (int o = 0; o < y.length; o++) dref[i] += y[o] * gy[o];
+                    }
+                    assertClose(dref, dav, "avg pool backward " + p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void softmaxAlongEveryAxis() {
+        int[] dims = {3, 5, 7};
+        double[] x = gaussian(105);
+        for (int i = 0; i < x.length; i++) x[i] *= 10;
+        CpuFastPaths fp = flavours().getFirst();
+        for (int axis = 0; axis < 3; axis++) {
+            double[] soft = new double[x.length], logSoft = new double[x.length];
+            int inner = 1;
+            for (int d = axis + 1; d < 3; d++) inner *= dims[d];
+            int len = dims[axis], outer = x.length / (len * inner);
+            for (int o = 0; o < outer; o++) {
+                for (int in = 0; in < inner; in++) {
+                    double m = Double.NEGATIVE_INFINITY, s = 0;
+                    for (int i = 0; i < len; i++) m = Math.max(m, x[(o * len + i) * inner + in]);
+                    for (int i = 0; i < len; i++) s += Math.exp(x[(o * len + i) * inner + in] - m);
+                    for (int i = 0; i < len; i++) {
+                        int at = (o * len + i) * inner + in;
+                        soft[at] = Math.exp(x[at] - m) / s;
+                        logSoft[at] = x[at] - m - Math.log(s);
+                    }
+                }
+            }
+            try (Tensor xt = tensor(x, dims); Tensor s = fp.softmax(xt, axis); Tensor l = fp.logSoftmax(xt, axis)) {
+                assertClose(soft, s, "softmax axis " + axis);
+                assertClose(logSoft, l, "logSoftmax axis " + axis);
+            }
+        }
+    }
+
+    @Test
+    void batchNormInferenceAndLrnPerChannel() {
+        int n = 2, c = 7, h = 3, w = 5, hw = h * w;
+        double[] x = gaussian(n * c * hw), wt = gaussian(c), b = gaussian(c), mean = gaussian(c), var = gaussian(c);
+        for (int i = 0; i < c; i++) var[i] = (float) Math.abs(var[i]) + 0.1;
+        double eps = 1e-5;
+        double[] bn = new double[x.length], lrn = new double[x.length];
+        LrnParams lp = new LrnParams(5, 1e-1, 0.75, 2);
+        for (int i = 0; i < x.length; i++) {
+            int ch = (i / hw) % c;
+            bn[i] = (x[i] - mean[ch]) / Math.sqrt(var[ch] + eps) * wt[ch] + b[ch];
+            double s = 0;
+            for (int q = Math.max(0, ch - 2); q <= Math.min(c - 1, ch + 2); q++) {
+                double v = x[i + (q - ch) * hw];
+                s += v * v;
+            }
+            lrn[i] = x[i] / Math.pow(lp.k() + lp.alpha() / lp.size() * s, lp.beta());
+        }
+        CpuFastPaths fp = flavours().getFirst();
+        try (Tensor xt = tensor(x, n, c, h, w); Tensor wtt = tensor(wt, c); Tensor bt = tensor(b, c); Tensor mt = tensor(mean, c);
+             Tensor vt = tensor(var, c); Tensor y = fp.batchNormInference(xt, wtt, bt, mt, vt, eps); Tensor l = fp.lrn(xt, lp)) {
+            assertClose(bn, y, "batch norm inference");
+            assertClose(lrn, l, "lrn");
+        }
+    }
+
+    /** The same bits interpreted and compiled: the pattern of {@link JitDeterminismTest}, on the new kernels. */
+    @Test
+    void fastPathsKeepTheirBitsOnceCompiled() {
+        CpuFastPaths fp = flavours().getFirst();
+        try (Tensor x = CPU.randn(new Generator(5), 1, 3, 6, 7); Tensor w = CPU.randn(new Generator(6), 4, 3, 3, 3);
+             Tensor b = CPU.randn(new Generator(7), 4); Tensor lw = CPU.randn(new Generator(8), 5, 7)) {
+            Conv2dParams cp = Conv2dParams.of(1, 1);
+            Pool2dParams pp = Pool2dParams.of(3, 2, 1);
+            List<UnaryOperator<Tensor>> ops = List.of(
+                    t -> fp.conv2d(t, w, b, cp), t -> fp.linear(t, lw, null), t -> fp.maxPool2d(t, pp), t -> fp.avgPool2d(t, pp),
+                    t -> fp.softmax(t, 3), t -> fp.logSoftmax(t, 1), t -> fp.lrn(t, new LrnParams(3, 1e-2, 0.75, 1)));
+            for (int i = 0; i < ops.size(); i++) JitDeterminismTest.sameColdAndHot("fast path " + i, ops.get(i), x);
+        }
+    }
+}
