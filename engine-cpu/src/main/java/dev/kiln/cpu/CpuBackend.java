@@ -56,7 +56,7 @@ public final class CpuBackend implements Backend {
         this.elementwise = new Elementwise(k);
         this.reductions = new Reductions(k);
         this.gemm = new Gemm(VectorSupport.gemmKernel(this.vector));
-        this.fastPaths = new CpuFastPaths(gemm);
+        this.fastPaths = new CpuFastPaths(gemm, k);
         this.allocator = new CachingAllocator<>("cpu", new CachingAllocator.Device<>() {
             @Override
             public CpuBuffer allocate(long bytes) {

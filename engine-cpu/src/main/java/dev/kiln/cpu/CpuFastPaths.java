@@ -19,9 +19,16 @@ import java.lang.foreign.MemorySegment;
  * threads or JIT tier.
  */
 final class CpuFastPaths implements FastPaths {
-    private final Gemm gemm;
+    /** Up to this many rows, a linear layer is one dot product per output (GEMV): packing w would cost as much as the product. */
+    static final int GEMV_ROWS = 2;
 
-    CpuFastPaths(Gemm gemm) { this.gemm = gemm; }
+    private final Gemm gemm;
+    private final F32Kernels kernels;
+
+    CpuFastPaths(Gemm gemm, F32Kernels kernels) {
+        this.gemm = gemm;
+        this.kernels = kernels;
+    }
 
     static MemorySegment seg(Tensor t) { return ((CpuBuffer) t.view().buffer()).segment(); }
 
@@ -50,11 +57,31 @@ final class CpuFastPaths implements FastPaths {
         int rows = (int) (x.numel() / in);
         Tensor out = x.device().empty(DType.F32, dims);
         if (out.numel() == 0) return out.markWritten();
+        if (rows <= GEMV_ROWS) {
+            gemv(x, w, floats(bias), rows, in, outF, out);
+            return out.markWritten();
+        }
         Panels a = StridedPanels.of(seg(x), off(x), 0, in, 1);
         Panels b = StridedPanels.of(seg(w), off(w), 0, in, 1);  // w^T: row j of B^T is row j of w
         Gemm.Bias fused = bias == null ? null : new Gemm.Bias(floats(bias), 1, 0, 0, 1);
         gemm.run(1, rows, outF, in, a, b, new Gemm.Out(seg(out), off(out), 0, outF, 1), 1f, 0f, fused);
         return out.markWritten();
+    }
+
+    /** out[r, j] = dot(x[r], w[j]) + bias[j], parallel over outputs j. */
+    private void gemv(Tensor x, Tensor w, float[] bias, int rows, int in, int outF, Tensor out) {
+        MemorySegment xs = seg(x), ws = seg(w), os = seg(out);
+        long xo = off(x), wo = off(w), oo = off(out);
+        long grain = Math.max(1, 16384 / in);
+        Parallel.forRange(outF, Math.max(2, Parallel.ELEMENT_THRESHOLD / in), grain, (s, e) -> {
+            for (int r = 0; r < rows; r++) {
+                for (long j = s; j < e; j++) {
+                    float v = kernels.dot(xs, xo + (long) r * in, ws, wo + j * in, in);
+                    if (bias != null) v += bias[(int) j];
+                    os.setAtIndex(F, oo + (long) r * outF + j, v);
+                }
+            }
+        });
     }
 
     @Override

@@ -29,4 +29,7 @@ interface F32Kernels {
 
     /** Maximum (or minimum) of n contiguous elements, n >= 1; NaN if any element is NaN. */
     float extremum(boolean max, MemorySegment x, long off, int n);
+
+    /** Dot product of n contiguous elements of a and b, in float, the terms added in a fixed order. */
+    float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n);
 }

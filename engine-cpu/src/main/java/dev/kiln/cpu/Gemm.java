@@ -15,7 +15,9 @@ import java.util.concurrent.RecursiveAction;
  * {@link GemmKernel} over every MR x NR tile. The first K step applies beta; later ones add.
  */
 final class Gemm {
-    static final int KC = 256, MC = 96, NC = 256;
+    /** Cache blocking (K step, rows of A per packed block, columns of B per task); {@code -Dkiln.cpu.gemm.kc} etc. override, for tuning. */
+    static final int KC = Integer.getInteger("kiln.cpu.gemm.kc", 384), MC = Integer.getInteger("kiln.cpu.gemm.mc", 96),
+            NC = Integer.getInteger("kiln.cpu.gemm.nc", 512);
     /** Floats of per-thread scratch a {@link Panels} may use: a row of K or of N, whichever is longer. */
     static final int SCRATCH = 2 * Math.max(KC, NC) + 64;
     /** Below this many flops the product runs on the calling thread. */
@@ -72,17 +74,20 @@ final class Gemm {
         if (batches == 0 || m == 0 || n == 0) return;
         long flops = 2L * batches * m * n * k;
         int mc = roundUp(MC, mr), nc = roundUp(NC, nr);
+        // A task owns an mSpan x nc block of C (mSpan a multiple of mc) and packs each K step of its B
+        // block once for all of its MC blocks: spans as tall as the parallel split allows.
+        int mSpan = roundUp(m, mc);
         if (flops >= PARALLEL_FLOPS && Parallel.THREADS > 1) {
-            // Enough tasks for work stealing to balance: shrink blocks while there are too few.
             int want = 4 * Parallel.THREADS;
-            while ((long) batches * ceilDiv(m, mc) * ceilDiv(n, nc) < want && mc > mr) mc = Math.max(mr, roundUp(mc / 2, mr));
-            while ((long) batches * ceilDiv(m, mc) * ceilDiv(n, nc) < want && nc > 4 * nr) nc = Math.max(4 * nr, roundUp(nc / 2, nr));
+            while (tasks(batches, m, n, mSpan, nc) < want && mSpan > mc) mSpan = roundUp(mSpan / 2, mc);
+            while (tasks(batches, m, n, mSpan, nc) < want && mc > mr) { mc = Math.max(mr, roundUp(mc / 2, mr)); mSpan = mc; }
+            while (tasks(batches, m, n, mSpan, nc) < want && nc > 4 * nr) nc = Math.max(4 * nr, roundUp(nc / 2, nr));
         }
-        int mBlocks = ceilDiv(m, mc), nBlocks = ceilDiv(n, nc);
+        int mBlocks = ceilDiv(m, mSpan), nBlocks = ceilDiv(n, nc);
         long tasks = (long) batches * mBlocks * nBlocks;
-        final int fmc = mc, fnc = nc;
+        final int fmc = mc, fnc = nc, fspan = mSpan;
         if (flops < PARALLEL_FLOPS || tasks == 1 || Parallel.THREADS == 1) {
-            for (long t = 0; t < tasks; t++) block(a, b, c, m, n, k, t, mBlocks, nBlocks, fmc, fnc, alpha, beta, bias);
+            for (long t = 0; t < tasks; t++) block(a, b, c, m, n, k, t, mBlocks, nBlocks, fspan, fmc, fnc, alpha, beta, bias);
             return;
         }
         List<RecursiveAction> actions = new ArrayList<>();
@@ -90,42 +95,51 @@ final class Gemm {
             long id = t;
             actions.add(new RecursiveAction() {
                 @Override
-                protected void compute() { block(a, b, c, m, n, k, id, mBlocks, nBlocks, fmc, fnc, alpha, beta, bias); }
+                protected void compute() { block(a, b, c, m, n, k, id, mBlocks, nBlocks, fspan, fmc, fnc, alpha, beta, bias); }
             });
         }
         Parallel.invokeAll(actions);
     }
 
+    private static long tasks(int batches, int m, int n, int mSpan, int nc) {
+        return (long) batches * ceilDiv(m, mSpan) * ceilDiv(n, nc);
+    }
+
     /**
-     * Computes one MC x NC block of one batch entry, over all of K. It joins nothing, so the
-     * thread's packing buffers cannot be reused underneath it by a task it helps.
+     * Computes one mSpan x NC block of one batch entry, over all of K: per K step, B's block is
+     * packed once and A's MC-row blocks in turn. It joins nothing, so the thread's packing buffers
+     * cannot be reused underneath it by a task it helps.
      */
-    private void block(Panels a, Panels b, Out c, int m, int n, int k, long task, int mBlocks, int nBlocks, int mcBlock, int ncBlock,
-                       float alpha, float beta, Bias bias) {
+    private void block(Panels a, Panels b, Out c, int m, int n, int k, long task, int mBlocks, int nBlocks, int mSpan, int mcBlock,
+                       int ncBlock, float alpha, float beta, Bias bias) {
         int bi = (int) (task / ((long) mBlocks * nBlocks));
         int rem = (int) (task % ((long) mBlocks * nBlocks));
-        int m0 = (rem / nBlocks) * mcBlock, n0 = (rem % nBlocks) * ncBlock;
-        int mc = Math.min(mcBlock, m - m0), nc = Math.min(ncBlock, n - n0);
+        int mStart = (rem / nBlocks) * mSpan, n0 = (rem % nBlocks) * ncBlock;
+        int mEnd = Math.min(m, mStart + mSpan), nc = Math.min(ncBlock, n - n0);
         MemorySegment cs = c.segment();
-        long cBase = c.offset() + bi * c.batchStride() + m0 * c.rowStride() + n0 * c.colStride();
         float[][] p = packs.get();
         float[] ap = p[0], bp = p[1], acc = p[2];
         float[] biasValues = bias == null ? null : bias.values();
         int biasRow = bias == null ? 0 : bias.perRow(), biasCol = bias == null ? 0 : bias.perColumn();
+        long rs = c.rowStride(), cst = c.colStride();
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kc = Math.min(KC, k - k0);
             b.pack(bi, n0, nc, k0, kc, nr, bp, p[3]);
-            a.pack(bi, m0, mc, k0, kc, mr, ap, p[3]);
             float bet = k0 == 0 ? beta : 1f;
             float[] bv = k0 == 0 ? biasValues : null;  // the bias joins C once, with beta
-            for (int j = 0; j < nc; j += nr) {
-                int nv = Math.min(nr, nc - j);
-                int bo = (j / nr) * kc * nr;
-                for (int i = 0; i < mc; i += mr) {
-                    int mv = Math.min(mr, mc - i);
-                    int biasOff = bv == null ? 0 : bias.offset(bi, m0 + i, n0 + j);
-                    kernel.tile(kc, ap, (i / mr) * kc * mr, bp, bo, cs, cBase + i * c.rowStride() + j * c.colStride(),
-                            c.rowStride(), c.colStride(), mv, nv, alpha, bet, acc, bv, biasOff, biasRow, biasCol);
+            for (int m0 = mStart; m0 < mEnd; m0 += mcBlock) {
+                int mc = Math.min(mcBlock, mEnd - m0);
+                a.pack(bi, m0, mc, k0, kc, mr, ap, p[3]);
+                long cBase = c.offset() + bi * c.batchStride() + m0 * rs + n0 * cst;
+                for (int j = 0; j < nc; j += nr) {
+                    int nv = Math.min(nr, nc - j);
+                    int bo = (j / nr) * kc * nr;
+                    for (int i = 0; i < mc; i += mr) {
+                        int mv = Math.min(mr, mc - i);
+                        int biasOff = bv == null ? 0 : bias.offset(bi, m0 + i, n0 + j);
+                        kernel.tile(kc, ap, (i / mr) * kc * mr, bp, bo, cs, cBase + i * rs + j * cst, rs, cst, mv, nv, alpha, bet, acc,
+                                bv, biasOff, biasRow, biasCol);
+                    }
                 }
             }
         }

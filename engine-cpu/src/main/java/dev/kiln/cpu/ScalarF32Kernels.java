@@ -80,6 +80,13 @@ final class ScalarF32Kernels implements F32Kernels {
     }
 
     @Override
+    public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        float acc = 0;
+        for (int i = 0; i < n; i++) acc = Math.fma(a.getAtIndex(F, aOff + i), b.getAtIndex(F, bOff + i), acc);
+        return acc;
+    }
+
+    @Override
     public double sum(MemorySegment x, long off, int n) {
         double total = 0;
         for (int i = 0; i < n; i++) total += x.getAtIndex(F, off + i);

@@ -21,14 +21,10 @@ record StridedPanels(MemorySegment segment, long offset, int period, long batchS
     public void pack(int bi, int r0, int rows, int k0, int kc, int w, float[] dst, float[] scratch) {
         long base = offset + (bi % period) * batchStride + r0 * rowStride + k0 * kStride;
         if (rowStride == 1) {
-            int full = rows / w * w;
-            for (int r = 0; r < full; r += w) {
-                int panel = (r / w) * kc * w;
-                for (int kk = 0; kk < kc; kk++) MemorySegment.copy(segment, F, (base + kk * kStride + r) * 4, dst, panel + kk * w, w);
-            }
-            for (int r = full; r < rows; r++) {
-                int at = (r / w) * kc * w + r % w;
-                for (int kk = 0; kk < kc; kk++) dst[at + kk * w] = segment.getAtIndex(F, base + kk * kStride + r);
+            // each K index is a contiguous run of rows: one bulk read, then panel-wide array copies
+            for (int kk = 0; kk < kc; kk++) {
+                MemorySegment.copy(segment, F, (base + kk * kStride) * 4, scratch, 0, rows);
+                for (int r = 0; r < rows; r += w) System.arraycopy(scratch, r, dst, (r / w) * kc * w + kk * w, Math.min(w, rows - r));
             }
         } else {
             for (int r = 0; r < rows; r++) {

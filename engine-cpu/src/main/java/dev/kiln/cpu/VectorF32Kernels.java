@@ -3,6 +3,7 @@ package dev.kiln.cpu;
 import dev.kiln.spi.BinaryOp;
 import dev.kiln.spi.UnaryOp;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -80,6 +81,27 @@ final class VectorF32Kernels implements F32Kernels {
     /** Operand vector i: the broadcast constant, or a load. */
     private static FloatVector va(MemorySegment s, long off, FloatVector constant, int i) {
         return constant != null ? constant : ld(s, off + i);
+    }
+
+    @Override
+    public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        int i = 0;
+        float r = 0;
+        if (n >= 4 * L) {
+            FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+            for (; i + 4 * L <= n; i += 4 * L) {
+                acc0 = ld(a, aOff + i).fma(ld(b, bOff + i), acc0);
+                acc1 = ld(a, aOff + i + L).fma(ld(b, bOff + i + L), acc1);
+                acc2 = ld(a, aOff + i + 2 * L).fma(ld(b, bOff + i + 2 * L), acc2);
+                acc3 = ld(a, aOff + i + 3 * L).fma(ld(b, bOff + i + 3 * L), acc3);
+            }
+            // lanes folded in a fixed order (reduceLanes(ADD) leaves it open)
+            float[] lanes = new float[L];
+            acc0.add(acc1).add(acc2.add(acc3)).intoArray(lanes, 0);
+            for (float lane : lanes) r += lane;
+        }
+        for (; i < n; i++) r = Math.fma(a.getAtIndex(ValueLayout.JAVA_FLOAT, aOff + i), b.getAtIndex(ValueLayout.JAVA_FLOAT, bOff + i), r);
+        return r;
     }
 
     @Override

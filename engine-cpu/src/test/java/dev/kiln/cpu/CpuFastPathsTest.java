@@ -29,7 +29,8 @@ class CpuFastPathsTest {
     private final Random rnd = new Random(seed);
 
     private static List<CpuFastPaths> flavours() {
-        return List.of(new CpuFastPaths(new Gemm(VectorSupport.gemmKernel(true))), new CpuFastPaths(new Gemm(new ScalarGemmKernel())));
+        return List.of(new CpuFastPaths(new Gemm(VectorSupport.gemmKernel(true)), VectorSupport.f32Kernels(true)),
+                new CpuFastPaths(new Gemm(new ScalarGemmKernel()), ScalarF32Kernels.INSTANCE));
     }
 
     private double[] gaussian(int n) {
@@ -103,9 +104,9 @@ class CpuFastPathsTest {
     }
 
     @Test
-    void linearFusesTheBiasAcrossBlocks() {
+    void linearFusesTheBiasAcrossBlocksAndAsGemv() {
         for (CpuFastPaths fp : flavours()) {
-            for (int[] s : new int[][] {{1, 3, 5}, {7, 300, 37}, {129, 17, 260}, {2, 1, 1}}) {
+            for (int[] s : new int[][] {{1, 3, 5}, {1, 517, 70}, {2, 300, 37}, {3, 40, 9}, {7, 300, 37}, {129, 17, 260}, {2, 1, 1}}) {
                 int rows = s[0], in = s[1], out = s[2];
                 double[] x = gaussian(rows * in), w = gaussian(out * in), b = gaussian(out);
                 double[] ref = new double[rows * out];
@@ -226,6 +227,19 @@ class CpuFastPathsTest {
                     t -> fp.conv2d(t, w, b, cp), t -> fp.linear(t, lw, null), t -> fp.maxPool2d(t, pp), t -> fp.avgPool2d(t, pp),
                     t -> fp.softmax(t, 3), t -> fp.logSoftmax(t, 1), t -> fp.lrn(t, new LrnParams(3, 1e-2, 0.75, 1)));
             for (int i = 0; i < ops.size(); i++) JitDeterminismTest.sameColdAndHot("fast path " + i, ops.get(i), x);
+        }
+        try (Tensor row = CPU.randn(new Generator(9), 1, 77); Tensor w = CPU.randn(new Generator(10), 5, 77);
+             Tensor b = CPU.randn(new Generator(11), 5); Tensor gy = CPU.randn(new Generator(12), 1, 4, 6, 7);
+             Tensor cw = CPU.randn(new Generator(13), 4, 3, 3, 3); Tensor x = CPU.randn(new Generator(14), 1, 3, 6, 7)) {
+            JitDeterminismTest.sameColdAndHot("gemv", t -> fp.linear(t, w, b), row);
+            Conv2dParams cp = Conv2dParams.of(1, 1);
+            JitDeterminismTest.sameColdAndHot("conv backward data", t -> fp.conv2dBackwardData(t, cw, Shape.of(1, 3, 6, 7), cp), gy);
+            JitDeterminismTest.sameColdAndHot("conv backward filter", t -> fp.conv2dBackwardFilter(gy, t, Shape.of(4, 3, 3, 3), cp), x);
+            Pool2dParams pp = Pool2dParams.of(3, 2, 1);
+            try (Tensor pooled = fp.maxPool2d(x, pp)) {
+                JitDeterminismTest.sameColdAndHot("max pool backward", t -> fp.maxPool2dBackward(t, x, pooled, pp), pooled);
+                JitDeterminismTest.sameColdAndHot("avg pool backward", t -> fp.avgPool2dBackward(t, Shape.of(1, 3, 6, 7), pp), pooled);
+            }
         }
     }
 }
