@@ -5,6 +5,7 @@ import static dev.kiln.cpu.Elem.F;
 import dev.kiln.Conv2dParams;
 import dev.kiln.DType;
 import dev.kiln.LrnParams;
+import dev.kiln.NormResult;
 import dev.kiln.Pool2dParams;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
@@ -165,7 +166,7 @@ final class CpuFastPaths implements FastPaths {
     @Override
     public Tensor maxPool2d(Tensor x, Pool2dParams p) {
         if (!dense(x)) return FastPaths.super.maxPool2d(x, p);
-        return Pooling.maxForward(x, p);
+        return Pooling.maxForward(x, p, kernels);
     }
 
     @Override
@@ -177,7 +178,7 @@ final class CpuFastPaths implements FastPaths {
     @Override
     public Tensor avgPool2d(Tensor x, Pool2dParams p) {
         if (!dense(x)) return FastPaths.super.avgPool2d(x, p);
-        return Pooling.avgForward(x, p);
+        return Pooling.avgForward(x, p, kernels);
     }
 
     @Override
@@ -198,6 +199,24 @@ final class CpuFastPaths implements FastPaths {
     public Tensor logSoftmax(Tensor x, int axis) {
         if (!dense(x) || x.numel() == 0) return FastPaths.super.logSoftmax(x, axis);
         return Normalization.softmax(x, axis, true);
+    }
+
+    @Override
+    public Tensor softmaxBackward(Tensor gradOut, Tensor out, int axis) {
+        if (!dense(gradOut, out) || out.numel() == 0) return FastPaths.super.softmaxBackward(gradOut, out, axis);
+        return Normalization.softmaxBackward(gradOut, out, axis, false);
+    }
+
+    @Override
+    public Tensor logSoftmaxBackward(Tensor gradOut, Tensor out, int axis) {
+        if (!dense(gradOut, out) || out.numel() == 0) return FastPaths.super.logSoftmaxBackward(gradOut, out, axis);
+        return Normalization.softmaxBackward(gradOut, out, axis, true);
+    }
+
+    @Override
+    public NormResult layerNorm(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps) {
+        if (!dense(x, weight, bias) || x.numel() == 0 || normalizedDims < 1) return FastPaths.super.layerNorm(x, normalizedDims, weight, bias, eps);
+        return Normalization.layerNorm(x, normalizedDims, weight, bias, eps);
     }
 
     @Override

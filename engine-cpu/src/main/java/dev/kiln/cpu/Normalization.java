@@ -50,6 +50,80 @@ final class Normalization {
         return out.markWritten();
     }
 
+    /**
+     * The input gradient of softmax (given y = softmax(x): {@code y * (g - sum(g * y))}) or of
+     * log-softmax (given y = logSoftmax(x): {@code g - exp(y) * sum(g)}), row by row along the axis.
+     */
+    static Tensor softmaxBackward(Tensor gradOut, Tensor out, int axis, boolean log) {
+        int[] dims = out.shape().dims();
+        int len = dims[axis];
+        long inner = 1;
+        for (int d = axis + 1; d < dims.length; d++) inner *= dims[d];
+        long outer = out.numel() / ((long) len * inner);
+        Tensor dx = out.device().empty(DType.F32, dims);
+        MemorySegment gs = seg(gradOut), ys = seg(out), ds = seg(dx);
+        long go = off(gradOut), yo = off(out), dof = off(dx), in = inner;
+        long grain = Math.max(1, GRAIN / Math.max(1, len));
+        Parallel.forRange(outer * inner, grain, grain, (s, e) -> {
+            for (long r = s; r < e; r++) {
+                long base = (r / in) * len * in + r % in;
+                double total = 0;
+                for (int i = 0; i < len; i++) {
+                    float g = gs.getAtIndex(F, go + base + i * in);
+                    total += log ? g : g * ys.getAtIndex(F, yo + base + i * in);
+                }
+                float t = (float) total;
+                for (int i = 0; i < len; i++) {
+                    float g = gs.getAtIndex(F, go + base + i * in), y = ys.getAtIndex(F, yo + base + i * in);
+                    ds.setAtIndex(F, dof + base + i * in, log ? g - (float) Math.exp(y) * t : y * (g - t));
+                }
+            }
+        });
+        return dx.markWritten();
+    }
+
+    /**
+     * Layer norm over the trailing {@code len} elements of each row: mean and variance in double,
+     * {@code (x - mean) * rstd * weight + bias}; mean and rstd keep x's rank with the normalized axes 1.
+     */
+    static dev.kiln.NormResult layerNorm(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps) {
+        int[] dims = x.shape().dims(), statDims = dims.clone();
+        long len = 1;
+        for (int d = dims.length - normalizedDims; d < dims.length; d++) {
+            len *= dims[d];
+            statDims[d] = 1;
+        }
+        long rows = len == 0 ? 0 : x.numel() / len;
+        float[] w = floats(weight), b = floats(bias);
+        Tensor out = x.device().empty(DType.F32, dims), mean = x.device().empty(DType.F32, statDims), rstd = x.device().empty(DType.F32, statDims);
+        MemorySegment xs = seg(x), os = seg(out), ms = seg(mean), rs = seg(rstd);
+        long xo = off(x), oo = off(out), mo = off(mean), ro = off(rstd), n = len;
+        long grain = Math.max(1, GRAIN / Math.max(1, len));
+        Parallel.forRange(rows, grain, grain, (s, e) -> {
+            for (long r = s; r < e; r++) {
+                long at = r * n;
+                double sum = 0;
+                for (long i = 0; i < n; i++) sum += xs.getAtIndex(F, xo + at + i);
+                float mu = (float) (sum / n);
+                double sq = 0;
+                for (long i = 0; i < n; i++) {
+                    float c = xs.getAtIndex(F, xo + at + i) - mu;
+                    sq += (double) c * c;
+                }
+                float rs0 = (float) (1 / Math.sqrt((float) ((float) (sq / n) + eps)));
+                for (long i = 0; i < n; i++) {
+                    float v = (xs.getAtIndex(F, xo + at + i) - mu) * rs0;
+                    if (w != null) v *= w[(int) i];
+                    if (b != null) v += b[(int) i];
+                    os.setAtIndex(F, oo + at + i, v);
+                }
+                ms.setAtIndex(F, mo + r, mu);
+                rs.setAtIndex(F, ro + r, rs0);
+            }
+        });
+        return new dev.kiln.NormResult(out.markWritten(), mean.markWritten(), rstd.markWritten());
+    }
+
     /** out = (x - mean) * rsqrt(var + eps) * weight + bias per channel of x [N, C, ...]. */
     static Tensor batchNormInference(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, double eps) {
         int n = x.dim(0), c = x.dim(1);

@@ -8,11 +8,13 @@ import dev.kiln.DType;
 import dev.kiln.Pool2dParams;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
+import dev.kiln.spi.BinaryOp;
 import java.lang.foreign.MemorySegment;
 
 /**
  * Max and average pooling as direct loops over each window clipped to the input, parallel over the
- * N*C planes (each plane is read into a float[] once and written back once). Semantics follow
+ * N*C planes (each plane is read into a float[] once and written back once). Forward passes are
+ * separable: rows combined across the width with vector ops, then columns per output. Semantics follow
  * PyTorch as the composite does: max propagates NaN and routes the gradient to the first maximum in
  * row-major order (an all -inf window picks its first input element); average divides by the
  * window clipped to the padded input (or to the input without countIncludePad).
@@ -60,26 +62,46 @@ final class Pooling {
         });
     }
 
-    static Tensor maxForward(Tensor x, Pool2dParams p) {
+    static Tensor maxForward(Tensor x, Pool2dParams p, F32Kernels k) {
+        return separable(x, p, k, true);
+    }
+
+    /**
+     * Forward pooling in two passes per output row: the window's input rows combined element by
+     * element across the whole width (vector max or add through {@link F32Kernels}), then each
+     * output the max or sum of its columns of that row. Max propagates NaN (Math.max semantics);
+     * average sums in float over rows, then in double over columns.
+     */
+    private static Tensor separable(Tensor x, Pool2dParams p, F32Kernels k, boolean max) {
         int h = x.dim(2), w = x.dim(3), oh = p.outH(h), ow = p.outW(w);
         Tensor out = x.device().empty(DType.F32, x.dim(0), x.dim(1), oh, ow);
         if (out.numel() == 0) return out.markWritten();
         Windows win = Windows.of(h, w, p);
         MemorySegment xs = seg(x), os = seg(out);
         long xo = off(x), oo = off(out);
-        planes(x.dim(0) * x.dim(1), h * w, oh * ow, (pl, in, o) -> {
+        BinaryOp combine = max ? BinaryOp.MAXIMUM : BinaryOp.ADD;
+        planes(x.dim(0) * x.dim(1), h * w + w, oh * ow, (pl, in, o) -> {
             MemorySegment.copy(xs, F, (xo + (long) pl * h * w) * 4, in, 0, h * w);
+            MemorySegment buf = MemorySegment.ofArray(in);
+            int row = h * w;  // the combined row lives after the plane
             for (int i = 0; i < oh; i++) {
+                int y0 = win.y0[i], y1 = win.y1[i];
+                if (y1 <= y0) {
+                    java.util.Arrays.fill(in, row, row + w, max ? Float.NEGATIVE_INFINITY : 0f);
+                } else {
+                    System.arraycopy(in, y0 * w, in, row, w);
+                    for (int y = y0 + 1; y < y1; y++) k.binary(combine, buf, row, false, buf, (long) y * w, false, buf, row, w);
+                }
                 for (int j = 0; j < ow; j++) {
-                    float m = Float.NEGATIVE_INFINITY;
-                    for (int y = win.y0[i]; y < win.y1[i]; y++) {
-                        for (int xx = win.x0[j]; xx < win.x1[j]; xx++) {
-                            float v = in[y * w + xx];
-                            if (v > m || v != v) m = v;
-                            if (m != m) break;
-                        }
+                    if (max) {
+                        float m = Float.NEGATIVE_INFINITY;
+                        for (int xx = win.x0[j]; xx < win.x1[j]; xx++) m = Math.max(m, in[row + xx]);
+                        o[i * ow + j] = m;
+                    } else {
+                        double s = 0;
+                        for (int xx = win.x0[j]; xx < win.x1[j]; xx++) s += in[row + xx];
+                        o[i * ow + j] = (float) s / win.divisor[i * ow + j];
                     }
-                    o[i * ow + j] = m;
                 }
             }
             MemorySegment.copy(o, 0, os, F, (oo + (long) pl * oh * ow) * 4, oh * ow);
@@ -119,27 +141,8 @@ final class Pooling {
         return gradX.markWritten();
     }
 
-    static Tensor avgForward(Tensor x, Pool2dParams p) {
-        int h = x.dim(2), w = x.dim(3), oh = p.outH(h), ow = p.outW(w);
-        Tensor out = x.device().empty(DType.F32, x.dim(0), x.dim(1), oh, ow);
-        if (out.numel() == 0) return out.markWritten();
-        Windows win = Windows.of(h, w, p);
-        MemorySegment xs = seg(x), os = seg(out);
-        long xo = off(x), oo = off(out);
-        planes(x.dim(0) * x.dim(1), h * w, oh * ow, (pl, in, o) -> {
-            MemorySegment.copy(xs, F, (xo + (long) pl * h * w) * 4, in, 0, h * w);
-            for (int i = 0; i < oh; i++) {
-                for (int j = 0; j < ow; j++) {
-                    double s = 0;
-                    for (int y = win.y0[i]; y < win.y1[i]; y++) {
-                        for (int xx = win.x0[j]; xx < win.x1[j]; xx++) s += in[y * w + xx];
-                    }
-                    o[i * ow + j] = (float) s / win.divisor[i * ow + j];
-                }
-            }
-            MemorySegment.copy(o, 0, os, F, (oo + (long) pl * oh * ow) * 4, oh * ow);
-        });
-        return out.markWritten();
+    static Tensor avgForward(Tensor x, Pool2dParams p, F32Kernels k) {
+        return separable(x, p, k, false);
     }
 
     static Tensor avgBackward(Tensor gradOut, Shape inputShape, Pool2dParams p) {

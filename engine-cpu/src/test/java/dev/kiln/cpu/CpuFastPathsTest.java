@@ -160,6 +160,24 @@ class CpuFastPathsTest {
     }
 
     @Test
+    void maxPoolingPropagatesNaNOnlyToItsWindows() {
+        int h = 9, w = 21;
+        double[] x = gaussian(h * w);
+        x[4 * w + 10] = Double.NaN;
+        Pool2dParams p = Pool2dParams.of(3, 2, 1);
+        double[] ref = FastPathReference.pool(x, 1, h, w, p, true);
+        for (CpuFastPaths fp : flavours()) {
+            try (Tensor xt = tensor(x, 1, 1, h, w); Tensor out = fp.maxPool2d(xt, p)) {
+                float[] got = out.toFloatArray();
+                for (int i = 0; i < ref.length; i++) {
+                    boolean nan = Double.isNaN(ref[i]);
+                    assertTrue(nan ? Float.isNaN(got[i]) : got[i] == (float) ref[i], "max pool with a NaN input, output " + i + ": " + got[i]);
+                }
+            }
+        }
+    }
+
+    @Test
     void softmaxAlongEveryAxis() {
         int[] dims = {3, 5, 7};
         double[] x = gaussian(105);
@@ -182,9 +200,34 @@ class CpuFastPathsTest {
                     }
                 }
             }
-            try (Tensor xt = tensor(x, dims); Tensor s = fp.softmax(xt, axis); Tensor l = fp.logSoftmax(xt, axis)) {
+            double[] g = gaussian(x.length), ys = new double[x.length], yl = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                ys[i] = (float) soft[i];
+                yl[i] = (float) logSoft[i];
+            }
+            double[] dSoft = new double[x.length], dLog = new double[x.length];
+            for (int o = 0; o < outer; o++) {
+                for (int in = 0; in < inner; in++) {
+                    double dot = 0, total = 0;
+                    for (int i = 0; i < len; i++) {
+                        int at = (o * len + i) * inner + in;
+                        dot += g[at] * ys[at];
+                        total += g[at];
+                    }
+                    for (int i = 0; i < len; i++) {
+                        int at = (o * len + i) * inner + in;
+                        dSoft[at] = ys[at] * (g[at] - dot);
+                        dLog[at] = g[at] - Math.exp(yl[at]) * total;
+                    }
+                }
+            }
+            try (Tensor xt = tensor(x, dims); Tensor s = fp.softmax(xt, axis); Tensor l = fp.logSoftmax(xt, axis);
+                 Tensor gt = tensor(g, dims); Tensor yst = tensor(ys, dims); Tensor ylt = tensor(yl, dims);
+                 Tensor ds = fp.softmaxBackward(gt, yst, axis); Tensor dl = fp.logSoftmaxBackward(gt, ylt, axis)) {
                 assertClose(soft, s, "softmax axis " + axis);
                 assertClose(logSoft, l, "logSoftmax axis " + axis);
+                assertClose(dSoft, ds, "softmax backward axis " + axis);
+                assertClose(dLog, dl, "logSoftmax backward axis " + axis);
             }
         }
     }
@@ -215,6 +258,40 @@ class CpuFastPathsTest {
         }
     }
 
+    @Test
+    void layerNormOverTrailingAxes() {
+        CpuFastPaths fp = flavours().getFirst();
+        for (int[][] c : new int[][][] {{{3, 4, 5}, {2}}, {{12, 5}, {1}}, {{1, 129}, {1}}, {{7, 1}, {1}}, {{2, 3, 1, 4}, {3}}}) {
+            int[] dims = c[0];
+            int nd = c[1][0], normLen = 1;
+            for (int d = dims.length - nd; d < dims.length; d++) normLen *= dims[d];
+            int rows = (int) (Fixture.numel(dims) / normLen);
+            int[] wDims = java.util.Arrays.copyOfRange(dims, dims.length - nd, dims.length);
+            double[] x = gaussian(rows * normLen), w = gaussian(normLen), b = gaussian(normLen);
+            for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] * 3 + 5);  // an offset mean, as activations have
+            double[] ref = new double[x.length], mean = new double[rows], rstd = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                double m = 0, v = 0;
+                for (int i = 0; i < normLen; i++) m += x[r * normLen + i];
+                m /= normLen;
+                for (int i = 0; i < normLen; i++) v += (x[r * normLen + i] - m) * (x[r * normLen + i] - m);
+                double rs = 1 / Math.sqrt(v / normLen + 1e-5);
+                mean[r] = m;
+                rstd[r] = rs;
+                for (int i = 0; i < normLen; i++) ref[r * normLen + i] = (x[r * normLen + i] - m) * rs * w[i] + b[i];
+            }
+            try (Tensor xt = tensor(x, dims); Tensor wt = tensor(w, wDims); Tensor bt = tensor(b, wDims);
+                 var res = fp.layerNorm(xt, nd, wt, bt, 1e-5)) {
+                assertClose(ref, res.out(), "layer norm " + java.util.Arrays.toString(dims));
+                assertClose(mean, res.mean(), "layer norm mean");
+                assertClose(rstd, res.rstd(), "layer norm rstd");
+                int[] statDims = dims.clone();
+                for (int d = dims.length - nd; d < dims.length; d++) statDims[d] = 1;
+                assertTrue(java.util.Arrays.equals(statDims, res.mean().shape().dims()), "mean keeps x's rank");
+            }
+        }
+    }
+
     /** The same bits interpreted and compiled: the pattern of {@link JitDeterminismTest}, on the new kernels. */
     @Test
     void fastPathsKeepTheirBitsOnceCompiled() {
@@ -225,7 +302,13 @@ class CpuFastPathsTest {
             Pool2dParams pp = Pool2dParams.of(3, 2, 1);
             List<UnaryOperator<Tensor>> ops = List.of(
                     t -> fp.conv2d(t, w, b, cp), t -> fp.linear(t, lw, null), t -> fp.maxPool2d(t, pp), t -> fp.avgPool2d(t, pp),
-                    t -> fp.softmax(t, 3), t -> fp.logSoftmax(t, 1), t -> fp.lrn(t, new LrnParams(3, 1e-2, 0.75, 1)));
+                    t -> fp.softmax(t, 3), t -> fp.logSoftmax(t, 1), t -> {
+                        var r = fp.layerNorm(t, 2, null, null, 1e-5);
+                        r.mean().close();
+                        r.rstd().close();
+                        return r.out();
+                    },
+                    t -> fp.softmaxBackward(t, t, 2), t -> fp.lrn(t, new LrnParams(3, 1e-2, 0.75, 1)));
             for (int i = 0; i < ops.size(); i++) JitDeterminismTest.sameColdAndHot("fast path " + i, ops.get(i), x);
         }
         try (Tensor row = CPU.randn(new Generator(9), 1, 77); Tensor w = CPU.randn(new Generator(10), 5, 77);
