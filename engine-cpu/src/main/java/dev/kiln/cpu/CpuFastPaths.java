@@ -97,6 +97,10 @@ final class CpuFastPaths implements FastPaths {
 
     /** out[n, g] = W[g] · cols(x[n, g]) (+ bias): one GEMM batched over images and groups. */
     void convForward(MemorySegment x, long xOff, MemorySegment w, long wOff, float[] bias, ConvGeometry g, MemorySegment out, long outOff) {
+        if (Winograd.applies(g)) {
+            Winograd.forward(gemm, x, xOff, Winograd.filters(w, wOff, g.oc(), g.c()), bias, g, out, outOff);
+            return;
+        }
         int groups = g.groups(), k = g.k(), positions = g.positions();
         Panels a = new StridedPanels(w, wOff, groups, (long) g.ocg() * k, k, 1);
         Panels b = g.pointwise()

@@ -67,7 +67,9 @@ class CpuFastPathsTest {
             new Conv(2, 6, 9, 10, 4, 3, 3, Conv2dParams.of(1, 1).withDilation(2).withGroups(2)),
             new Conv(1, 3, 31, 29, 8, 11, 11, Conv2dParams.of(4, 2)),                      // AlexNet's first layer, small
             new Conv(1, 1, 1, 1, 1, 1, 1, Conv2dParams.of(1, 0)),
-            new Conv(3, 2, 4, 5, 3, 3, 2, new Conv2dParams(1, 2, 0, 1, 1, 1, 1)));
+            new Conv(3, 2, 4, 5, 3, 3, 2, new Conv2dParams(1, 2, 0, 1, 1, 1, 1)),
+            new Conv(2, 16, 11, 9, 16, 3, 3, Conv2dParams.of(1, 1)),                       // 3x3 stride 1, 16+ channels (Winograd when enabled)
+            new Conv(1, 20, 8, 13, 17, 3, 3, Conv2dParams.of(1, 0)));
 
     @Test
     void convolutionForwardMatchesTheDirectSum() {
@@ -79,6 +81,31 @@ class CpuFastPathsTest {
                      Tensor out = fp.conv2d(xt, wt, bt, cv.p); Tensor plain = fp.conv2d(xt, wt, null, cv.p)) {
                     assertClose(FastPathReference.conv(x, xs, w, ws, b, cv.p), out, "conv2d " + cv);
                     assertClose(FastPathReference.conv(x, xs, w, ws, null, cv.p), plain, "conv2d without bias " + cv);
+                }
+            }
+        }
+    }
+
+    /** Winograd F(2,3) called directly (any channel count): odd outputs leave half tiles at the right and bottom edges. */
+    @Test
+    void winogradTilesMatchTheDirectSumAtEdgesAndChunks() {
+        Gemm gemm = new Gemm(VectorSupport.gemmKernel(true));
+        for (int[] s : new int[][] {{3, 5, 7, 9, 4, 1}, {2, 3, 6, 6, 2, 0}, {1, 17, 13, 10, 19, 2}, {4, 2, 4, 5, 3, 1}, {1, 40, 9, 11, 24, 1}}) {
+            int n = s[0], c = s[1], h = s[2], w = s[3], oc = s[4];
+            Conv2dParams p = Conv2dParams.of(1, s[5]);
+            int[] xs = {n, c, h, w}, ws = {oc, c, 3, 3};
+            ConvGeometry g = ConvGeometry.of(xs, ws, p);
+            assertTrue(Winograd.computes(g), "Winograd computes " + java.util.Arrays.toString(s));
+            double[] x = gaussian(n * c * h * w), wt = gaussian(oc * c * 9), b = gaussian(oc);
+            double[] ref = FastPathReference.conv(x, xs, wt, ws, b, p);
+            for (long budget : new long[] {1, Winograd.BUDGET}) {  // budget 1: one image per chunk
+                try (Tensor xt = tensor(x, xs); Tensor wtt = tensor(wt, ws); Tensor out = CPU.empty(dev.kiln.DType.F32, n, oc, g.oh(), g.ow())) {
+                    float[] u = Winograd.filters(CpuFastPaths.seg(wtt), CpuFastPaths.off(wtt), oc, c);
+                    float[] bias = new float[oc];
+                    for (int i = 0; i < oc; i++) bias[i] = (float) b[i];
+                    Winograd.forward(gemm, CpuFastPaths.seg(xt), CpuFastPaths.off(xt), u, bias, g, CpuFastPaths.seg(out), CpuFastPaths.off(out), budget);
+                    out.markWritten();
+                    assertClose(ref, out, "Winograd " + java.util.Arrays.toString(s) + " budget " + budget);
                 }
             }
         }
