@@ -79,6 +79,9 @@ final class Gemm {
         int mSpan = roundUp(m, mc);
         if (flops >= PARALLEL_FLOPS && Parallel.THREADS > 1) {
             int want = 4 * Parallel.THREADS;
+            // Split N first, down to 8 panels: each task then packs a B block (an im2col gather for a
+            // convolution, the costlier operand) once per K step instead of once per row span.
+            while (tasks(batches, m, n, mSpan, nc) < want && nc > 8 * nr) nc = Math.max(8 * nr, roundUp(nc / 2, nr));
             while (tasks(batches, m, n, mSpan, nc) < want && mSpan > mc) mSpan = roundUp(mSpan / 2, mc);
             while (tasks(batches, m, n, mSpan, nc) < want && mc > mr) { mc = Math.max(mr, roundUp(mc / 2, mr)); mSpan = mc; }
             while (tasks(batches, m, n, mSpan, nc) < want && nc > 4 * nr) nc = Math.max(4 * nr, roundUp(nc / 2, nr));
