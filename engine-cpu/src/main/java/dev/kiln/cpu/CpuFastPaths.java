@@ -224,6 +224,15 @@ final class CpuFastPaths implements FastPaths {
     }
 
     @Override
+    public NormResult batchNormTraining(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, double momentum,
+                                        double eps) {
+        if (!dense(x, weight, bias, runningMean, runningVar) || x.rank() < 2 || x.numel() == 0) {
+            return FastPaths.super.batchNormTraining(x, weight, bias, runningMean, runningVar, momentum, eps);
+        }
+        return Normalization.batchNormTraining(x, weight, bias, runningMean, runningVar, momentum, eps);
+    }
+
+    @Override
     public Tensor batchNormInference(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, double eps) {
         if (!dense(x, weight, bias, runningMean, runningVar) || x.rank() < 2) {
             return FastPaths.super.batchNormInference(x, weight, bias, runningMean, runningVar, eps);

@@ -150,6 +150,62 @@ final class Normalization {
         return out.markWritten();
     }
 
+    /**
+     * Batch statistics per channel of x [N, C, ...] (mean, then the variance of the centred values,
+     * sums in double), the normalized output, and the running statistics updated in place as the
+     * composite does ({@code r = r * (1 - momentum) + batch * momentum}, the variance unbiased),
+     * parallel over channels. Returns mean and rstd as [C].
+     */
+    static dev.kiln.NormResult batchNormTraining(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                                 double momentum, double eps) {
+        int n = x.dim(0), c = x.dim(1);
+        long spatial = x.numel() / Math.max(1, (long) n * c), count = (long) n * spatial;
+        float[] w = floats(weight), b = floats(bias);
+        Tensor out = x.device().empty(DType.F32, x.shape().dims());
+        Tensor mean = x.device().empty(DType.F32, c), rstd = x.device().empty(DType.F32, c);
+        MemorySegment xs = seg(x), os = seg(out), ms = seg(mean), rs = seg(rstd);
+        MemorySegment rms = runningMean == null ? null : seg(runningMean), rvs = runningVar == null ? null : seg(runningVar);
+        long xo = off(x), oo = off(out), mo = off(mean), ro = off(rstd);
+        long rmo = runningMean == null ? 0 : off(runningMean), rvo = runningVar == null ? 0 : off(runningVar);
+        float keep = (float) (1 - momentum), take = (float) momentum, takeUnbiased = (float) (momentum * count / (count - 1.0));
+        long grain = Math.max(1, GRAIN / Math.max(1, count));
+        Parallel.forRange(c, grain, grain, (s0, e0) -> {
+            for (int ch = (int) s0; ch < e0; ch++) {
+                double sum = 0;
+                for (int img = 0; img < n; img++) {
+                    long at = xo + ((long) img * c + ch) * spatial;
+                    for (long i = 0; i < spatial; i++) sum += xs.getAtIndex(F, at + i);
+                }
+                float mu = (float) (sum / count);
+                double sq = 0;
+                for (int img = 0; img < n; img++) {
+                    long at = xo + ((long) img * c + ch) * spatial;
+                    for (long i = 0; i < spatial; i++) {
+                        float d = xs.getAtIndex(F, at + i) - mu;
+                        sq += d * d;
+                    }
+                }
+                float var = (float) (sq / count);
+                float r = (float) (1 / Math.sqrt((float) (var + eps)));
+                float wc = w == null ? 1f : w[ch], bc = b == null ? 0f : b[ch];
+                for (int img = 0; img < n; img++) {
+                    long src = xo + ((long) img * c + ch) * spatial, dst = oo + ((long) img * c + ch) * spatial;
+                    for (long i = 0; i < spatial; i++) {
+                        float v = (xs.getAtIndex(F, src + i) - mu) * r;
+                        if (w != null) v *= wc;
+                        if (b != null) v += bc;
+                        os.setAtIndex(F, dst + i, v);
+                    }
+                }
+                ms.setAtIndex(F, mo + ch, mu);
+                rs.setAtIndex(F, ro + ch, r);
+                if (rms != null) rms.setAtIndex(F, rmo + ch, rms.getAtIndex(F, rmo + ch) * keep + mu * take);
+                if (rvs != null) rvs.setAtIndex(F, rvo + ch, rvs.getAtIndex(F, rvo + ch) * keep + var * takeUnbiased);
+            }
+        });
+        return new dev.kiln.NormResult(out.markWritten(), mean.markWritten(), rstd.markWritten());
+    }
+
     /** out = x / (k + alpha / size * sum of x^2 over the channel window)^beta, for x [N, C, ...]. */
     static Tensor lrn(Tensor x, LrnParams p) {
         int n = x.dim(0), c = x.dim(1);

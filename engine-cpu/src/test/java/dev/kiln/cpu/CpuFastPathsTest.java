@@ -319,6 +319,43 @@ class CpuFastPathsTest {
         }
     }
 
+    @Test
+    void batchNormTrainingStatisticsAndRunningUpdate() {
+        int n = 3, c = 5, hw = 13;
+        double[] x = gaussian(n * c * hw), wt = gaussian(c), b = gaussian(c), rm = gaussian(c), rv = gaussian(c);
+        for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] * 2 + 3);
+        for (int i = 0; i < c; i++) rv[i] = (float) Math.abs(rv[i]);
+        double momentum = 0.1, eps = 1e-5;
+        double[] out = new double[x.length], mean = new double[c], rstd = new double[c], rmRef = new double[c], rvRef = new double[c];
+        int count = n * hw;
+        for (int ch = 0; ch < c; ch++) {
+            double m = 0, v = 0;
+            for (int img = 0; img < n; img++) for (int i = 0; i < hw; i++) m += x[(img * c + ch) * hw + i];
+            m /= count;
+            for (int img = 0; img < n; img++) for (int i = 0; i < hw; i++) v += Math.pow(x[(img * c + ch) * hw + i] - m, 2);
+            v /= count;
+            mean[ch] = m;
+            rstd[ch] = 1 / Math.sqrt(v + eps);
+            rmRef[ch] = rm[ch] * (1 - momentum) + m * momentum;
+            rvRef[ch] = rv[ch] * (1 - momentum) + v * count / (count - 1) * momentum;
+            for (int img = 0; img < n; img++) {
+                for (int i = 0; i < hw; i++) {
+                    int at = (img * c + ch) * hw + i;
+                    out[at] = (x[at] - m) * rstd[ch] * wt[ch] + b[ch];
+                }
+            }
+        }
+        CpuFastPaths fp = flavours().getFirst();
+        try (Tensor xt = tensor(x, n, c, hw); Tensor wtt = tensor(wt, c); Tensor bt = tensor(b, c); Tensor rmt = tensor(rm, c);
+             Tensor rvt = tensor(rv, c); var res = fp.batchNormTraining(xt, wtt, bt, rmt, rvt, momentum, eps)) {
+            assertClose(out, res.out(), "batch norm training output");
+            assertClose(mean, res.mean(), "batch norm training mean");
+            assertClose(rstd, res.rstd(), "batch norm training rstd");
+            assertClose(rmRef, rmt, "running mean");
+            assertClose(rvRef, rvt, "running variance");
+        }
+    }
+
     /** The same bits interpreted and compiled: the pattern of {@link JitDeterminismTest}, on the new kernels. */
     @Test
     void fastPathsKeepTheirBitsOnceCompiled() {
