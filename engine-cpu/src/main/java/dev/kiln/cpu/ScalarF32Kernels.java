@@ -80,10 +80,12 @@ final class ScalarF32Kernels implements F32Kernels {
     }
 
     @Override
-    public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
-        float acc = 0;
-        for (int i = 0; i < n; i++) acc = Math.fma(a.getAtIndex(F, aOff + i), b.getAtIndex(F, bOff + i), acc);
-        return acc;
+    public void dot4(MemorySegment x, long[] xOff, MemorySegment w, long wOff, int n, float[] out) {
+        for (int r = 0; r < 4; r++) {
+            float acc = 0;
+            for (int i = 0; i < n; i++) acc = Math.fma(x.getAtIndex(F, xOff[r] + i), w.getAtIndex(F, wOff + i), acc);
+            out[r] = acc;
+        }
     }
 
     @Override

@@ -84,23 +84,30 @@ final class VectorF32Kernels implements F32Kernels {
     }
 
     @Override
-    public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+    public void dot4(MemorySegment x, long[] xOff, MemorySegment w, long wOff, int n, float[] out) {
+        long x0 = xOff[0], x1 = xOff[1], x2 = xOff[2], x3 = xOff[3];
         int i = 0;
-        float r = 0;
-        if (n >= 4 * L) {
-            FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-            for (; i + 4 * L <= n; i += 4 * L) {
-                acc0 = ld(a, aOff + i).fma(ld(b, bOff + i), acc0);
-                acc1 = ld(a, aOff + i + L).fma(ld(b, bOff + i + L), acc1);
-                acc2 = ld(a, aOff + i + 2 * L).fma(ld(b, bOff + i + 2 * L), acc2);
-                acc3 = ld(a, aOff + i + 3 * L).fma(ld(b, bOff + i + 3 * L), acc3);
-            }
-            // lanes folded in a fixed order (reduceLanes(ADD) leaves it open)
-            float[] lanes = new float[L];
-            acc0.add(acc1).add(acc2.add(acc3)).intoArray(lanes, 0);
-            for (float lane : lanes) r += lane;
+        FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            FloatVector w0 = ld(w, wOff + i), w1 = ld(w, wOff + i + L);
+            a0 = ld(x, x0 + i).fma(w0, a0); b0 = ld(x, x0 + i + L).fma(w1, b0);
+            a1 = ld(x, x1 + i).fma(w0, a1); b1 = ld(x, x1 + i + L).fma(w1, b1);
+            a2 = ld(x, x2 + i).fma(w0, a2); b2 = ld(x, x2 + i + L).fma(w1, b2);
+            a3 = ld(x, x3 + i).fma(w0, a3); b3 = ld(x, x3 + i + L).fma(w1, b3);
         }
-        for (; i < n; i++) r = Math.fma(a.getAtIndex(ValueLayout.JAVA_FLOAT, aOff + i), b.getAtIndex(ValueLayout.JAVA_FLOAT, bOff + i), r);
+        // lanes folded in a fixed order (reduceLanes(ADD) leaves it open), then the tail
+        float[] lanes = new float[L];
+        out[0] = fold(a0.add(b0), lanes, x, x0, w, wOff, i, n);
+        out[1] = fold(a1.add(b1), lanes, x, x1, w, wOff, i, n);
+        out[2] = fold(a2.add(b2), lanes, x, x2, w, wOff, i, n);
+        out[3] = fold(a3.add(b3), lanes, x, x3, w, wOff, i, n);
+    }
+
+    private static float fold(FloatVector acc, float[] lanes, MemorySegment x, long xOff, MemorySegment w, long wOff, int from, int n) {
+        acc.intoArray(lanes, 0);
+        float r = 0;
+        for (float lane : lanes) r += lane;
+        for (int i = from; i < n; i++) r = Math.fma(x.getAtIndex(ValueLayout.JAVA_FLOAT, xOff + i), w.getAtIndex(ValueLayout.JAVA_FLOAT, wOff + i), r);
         return r;
     }
 

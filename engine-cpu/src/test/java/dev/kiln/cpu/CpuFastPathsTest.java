@@ -133,7 +133,7 @@ class CpuFastPathsTest {
     @Test
     void linearFusesTheBiasAcrossBlocksAndAsGemv() {
         for (CpuFastPaths fp : flavours()) {
-            for (int[] s : new int[][] {{1, 3, 5}, {1, 517, 70}, {2, 300, 37}, {3, 40, 9}, {7, 300, 37}, {129, 17, 260}, {2, 1, 1}}) {
+            for (int[] s : new int[][] {{1, 3, 5}, {1, 517, 70}, {2, 300, 37}, {3, 40, 9}, {5, 37, 11}, {7, 300, 37}, {8, 100, 19}, {9, 40, 9}, {129, 17, 260}, {2, 1, 1}}) {
                 int rows = s[0], in = s[1], out = s[2];
                 double[] x = gaussian(rows * in), w = gaussian(out * in), b = gaussian(out);
                 double[] ref = new double[rows * out];
@@ -379,6 +379,14 @@ class CpuFastPathsTest {
              Tensor b = CPU.randn(new Generator(11), 5); Tensor gy = CPU.randn(new Generator(12), 1, 4, 6, 7);
              Tensor cw = CPU.randn(new Generator(13), 4, 3, 3, 3); Tensor x = CPU.randn(new Generator(14), 1, 3, 6, 7)) {
             JitDeterminismTest.sameColdAndHot("gemv", t -> fp.linear(t, w, b), row);
+            try (Tensor rows = CPU.randn(new Generator(15), 6, 77)) {
+                JitDeterminismTest.sameColdAndHot("gemv, two groups of rows", t -> fp.linear(t, w, b), rows);
+                // a row's bits do not depend on the rows computed beside it
+                try (Tensor all = fp.linear(rows, w, b); Tensor first = rows.slice(0, 0, 1, 1).copy(); Tensor alone = fp.linear(first, w, b)) {
+                    float[] a = all.toFloatArray(), o = alone.toFloatArray();
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(o, java.util.Arrays.copyOf(a, o.length), "row 0 alone and in a batch of 6");
+                }
+            }
             Conv2dParams cp = Conv2dParams.of(1, 1);
             JitDeterminismTest.sameColdAndHot("conv backward data", t -> fp.conv2dBackwardData(t, cw, Shape.of(1, 3, 6, 7), cp), gy);
             JitDeterminismTest.sameColdAndHot("conv backward filter", t -> fp.conv2dBackwardFilter(gy, t, Shape.of(4, 3, 3, 3), cp), x);
