@@ -47,6 +47,7 @@ public final class CpuBackend implements Backend {
     private final Reductions reductions;
     private final Gemm gemm;
     private final boolean vector;
+    private final CpuFastPaths fastPaths;
 
     /** A backend using the Vector API when {@code vector} is true and the module is present; scalar loops otherwise. */
     CpuBackend(boolean vector) {
@@ -55,6 +56,7 @@ public final class CpuBackend implements Backend {
         this.elementwise = new Elementwise(k);
         this.reductions = new Reductions(k);
         this.gemm = new Gemm(VectorSupport.gemmKernel(this.vector));
+        this.fastPaths = new CpuFastPaths(gemm, k);
         this.allocator = new CachingAllocator<>("cpu", new CachingAllocator.Device<>() {
             @Override
             public CpuBuffer allocate(long bytes) {
@@ -234,6 +236,10 @@ public final class CpuBackend implements Backend {
         }
         RandomFill.fill(distribution, seed, offset, out);
     }
+
+    /** GEMM-based convolutions and linear layers, direct pooling and normalization loops (see {@link CpuFastPaths}). */
+    @Override
+    public dev.kiln.spi.FastPaths fastPaths() { return fastPaths; }
 
     /** Nothing to wait for: every primitive has finished when it returns. */
     @Override

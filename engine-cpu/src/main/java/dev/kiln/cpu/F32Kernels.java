@@ -29,4 +29,12 @@ interface F32Kernels {
 
     /** Maximum (or minimum) of n contiguous elements, n >= 1; NaN if any element is NaN. */
     float extremum(boolean max, MemorySegment x, long off, int n);
+
+    /**
+     * Four dot products at once, {@code out[r] = dot(x + xOff[r], w + wOff, n)} for r < 4, reading w
+     * once (a linear layer of few rows is bound by reading its weights). Each row's terms are added
+     * in a fixed order that does not depend on the other rows, so a row's bits do not depend on
+     * which rows share its call (pass any valid offset for unused rows and ignore their results).
+     */
+    void dot4(MemorySegment x, long[] xOff, MemorySegment w, long wOff, int n, float[] out);
 }

@@ -15,7 +15,11 @@ import java.util.concurrent.RecursiveAction;
  * {@link GemmKernel} over every MR x NR tile. The first K step applies beta; later ones add.
  */
 final class Gemm {
-    static final int KC = 256, MC = 96, NC = 256;
+    /** Cache blocking (K step, rows of A per packed block, columns of B per task); {@code -Dkiln.cpu.gemm.kc} etc. override, for tuning. */
+    static final int KC = Integer.getInteger("kiln.cpu.gemm.kc", 384), MC = Integer.getInteger("kiln.cpu.gemm.mc", 96),
+            NC = Integer.getInteger("kiln.cpu.gemm.nc", 512);
+    /** Floats of per-thread scratch a {@link Panels} may use: a row of K or of N, whichever is longer. */
+    static final int SCRATCH = 2 * Math.max(KC, NC) + 64;
     /** Below this many flops the product runs on the calling thread. */
     static final long PARALLEL_FLOPS = 1L << 21;
 
@@ -28,7 +32,7 @@ final class Gemm {
         this.mr = kernel.mr();
         this.nr = kernel.nr();
         int mcMax = roundUp(MC, mr), ncMax = roundUp(NC, nr);
-        this.packs = ThreadLocal.withInitial(() -> new float[][] {new float[mcMax * KC], new float[KC * ncMax], new float[mr * nr], new float[KC]});
+        this.packs = ThreadLocal.withInitial(() -> new float[][] {new float[mcMax * KC], new float[KC * ncMax], new float[mr * nr], new float[SCRATCH]});
     }
 
     private static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
@@ -44,19 +48,49 @@ final class Gemm {
             scaleC(cs, c, batches, m, n, beta);
             return;
         }
+        long[] sa = a.strides(), sb = b.strides(), sc = c.strides();
+        Panels ap = StridedPanels.of(((CpuBuffer) a.buffer()).segment(), a.offset(), sa[0], sa[1], sa[2]);
+        Panels bp = StridedPanels.of(((CpuBuffer) b.buffer()).segment(), b.offset(), sb[0], sb[2], sb[1]);
+        run(batches, m, n, k, ap, bp, new Out(cs, c.offset(), sc[0], sc[1], sc[2]), alpha, beta, null);
+    }
+
+    /** Where C lives: element (bi, i, j) at {@code offset + bi * batchStride + i * rowStride + j * colStride}. */
+    record Out(MemorySegment segment, long offset, long batchStride, long rowStride, long colStride) {}
+
+    /**
+     * A bias added once to every element of C (after beta): element (bi, i, j) gets
+     * {@code values[(bi % period) * batchStride + i * perRow + j * perColumn]}; one of perRow and
+     * perColumn is 1, the other 0.
+     */
+    record Bias(float[] values, int period, int batchStride, int perRow, int perColumn) {
+        int offset(int bi, int i, int j) { return (bi % period) * batchStride + i * perRow + j * perColumn; }
+    }
+
+    /**
+     * c = alpha * a @ b^T + beta * c (+ bias) over {@code batches} entries, where a is M x K and b is
+     * N x K as {@link Panels}. K must be positive.
+     */
+    void run(int batches, int m, int n, int k, Panels a, Panels b, Out c, float alpha, float beta, Bias bias) {
+        if (batches == 0 || m == 0 || n == 0) return;
         long flops = 2L * batches * m * n * k;
         int mc = roundUp(MC, mr), nc = roundUp(NC, nr);
+        // A task owns an mSpan x nc block of C (mSpan a multiple of mc) and packs each K step of its B
+        // block once for all of its MC blocks: spans as tall as the parallel split allows.
+        int mSpan = roundUp(m, mc);
         if (flops >= PARALLEL_FLOPS && Parallel.THREADS > 1) {
-            // Enough tasks for work stealing to balance: shrink blocks while there are too few.
             int want = 4 * Parallel.THREADS;
-            while ((long) batches * ceilDiv(m, mc) * ceilDiv(n, nc) < want && mc > mr) mc = Math.max(mr, roundUp(mc / 2, mr));
-            while ((long) batches * ceilDiv(m, mc) * ceilDiv(n, nc) < want && nc > 4 * nr) nc = Math.max(4 * nr, roundUp(nc / 2, nr));
+            // Split N first, down to 8 panels: each task then packs a B block (an im2col gather for a
+            // convolution, the costlier operand) once per K step instead of once per row span.
+            while (tasks(batches, m, n, mSpan, nc) < want && nc > 8 * nr) nc = Math.max(8 * nr, roundUp(nc / 2, nr));
+            while (tasks(batches, m, n, mSpan, nc) < want && mSpan > mc) mSpan = roundUp(mSpan / 2, mc);
+            while (tasks(batches, m, n, mSpan, nc) < want && mc > mr) { mc = Math.max(mr, roundUp(mc / 2, mr)); mSpan = mc; }
+            while (tasks(batches, m, n, mSpan, nc) < want && nc > 4 * nr) nc = Math.max(4 * nr, roundUp(nc / 2, nr));
         }
-        int mBlocks = ceilDiv(m, mc), nBlocks = ceilDiv(n, nc);
+        int mBlocks = ceilDiv(m, mSpan), nBlocks = ceilDiv(n, nc);
         long tasks = (long) batches * mBlocks * nBlocks;
-        final int fmc = mc, fnc = nc;
+        final int fmc = mc, fnc = nc, fspan = mSpan;
         if (flops < PARALLEL_FLOPS || tasks == 1 || Parallel.THREADS == 1) {
-            for (long t = 0; t < tasks; t++) block(a, b, c, t, mBlocks, nBlocks, fmc, fnc, alpha, beta);
+            for (long t = 0; t < tasks; t++) block(a, b, c, m, n, k, t, mBlocks, nBlocks, fspan, fmc, fnc, alpha, beta, bias);
             return;
         }
         List<RecursiveAction> actions = new ArrayList<>();
@@ -64,80 +98,52 @@ final class Gemm {
             long id = t;
             actions.add(new RecursiveAction() {
                 @Override
-                protected void compute() { block(a, b, c, id, mBlocks, nBlocks, fmc, fnc, alpha, beta); }
+                protected void compute() { block(a, b, c, m, n, k, id, mBlocks, nBlocks, fspan, fmc, fnc, alpha, beta, bias); }
             });
         }
         Parallel.invokeAll(actions);
     }
 
-    /** Computes one MC x NC block of one batch entry, over all of K. */
-    private void block(View a, View b, View c, long task, int mBlocks, int nBlocks, int mcBlock, int ncBlock, float alpha, float beta) {
+    private static long tasks(int batches, int m, int n, int mSpan, int nc) {
+        return (long) batches * ceilDiv(m, mSpan) * ceilDiv(n, nc);
+    }
+
+    /**
+     * Computes one mSpan x NC block of one batch entry, over all of K: per K step, B's block is
+     * packed once and A's MC-row blocks in turn. It joins nothing, so the thread's packing buffers
+     * cannot be reused underneath it by a task it helps.
+     */
+    private void block(Panels a, Panels b, Out c, int m, int n, int k, long task, int mBlocks, int nBlocks, int mSpan, int mcBlock,
+                       int ncBlock, float alpha, float beta, Bias bias) {
         int bi = (int) (task / ((long) mBlocks * nBlocks));
         int rem = (int) (task % ((long) mBlocks * nBlocks));
-        int m0 = (rem / nBlocks) * mcBlock, n0 = (rem % nBlocks) * ncBlock;
-        int m = c.shape()[1], n = c.shape()[2], k = a.shape()[2];
-        int mc = Math.min(mcBlock, m - m0), nc = Math.min(ncBlock, n - n0);
-        MemorySegment as = ((CpuBuffer) a.buffer()).segment(), bs = ((CpuBuffer) b.buffer()).segment(), cs = ((CpuBuffer) c.buffer()).segment();
-        long[] sa = a.strides(), sb = b.strides(), sc = c.strides();
-        long aBase = a.offset() + bi * sa[0] + m0 * sa[1];
-        long bBase = b.offset() + bi * sb[0] + n0 * sb[2];
-        long cBase = c.offset() + bi * sc[0] + m0 * sc[1] + n0 * sc[2];
+        int mStart = (rem / nBlocks) * mSpan, n0 = (rem % nBlocks) * ncBlock;
+        int mEnd = Math.min(m, mStart + mSpan), nc = Math.min(ncBlock, n - n0);
+        MemorySegment cs = c.segment();
         float[][] p = packs.get();
         float[] ap = p[0], bp = p[1], acc = p[2];
+        float[] biasValues = bias == null ? null : bias.values();
+        int biasRow = bias == null ? 0 : bias.perRow(), biasCol = bias == null ? 0 : bias.perColumn();
+        long rs = c.rowStride(), cst = c.colStride();
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kc = Math.min(KC, k - k0);
-            packB(bs, bBase + k0 * sb[1], sb[1], sb[2], kc, nc, bp);
-            packA(as, aBase + k0 * sa[2], sa[1], sa[2], mc, kc, ap, p[3]);
+            b.pack(bi, n0, nc, k0, kc, nr, bp, p[3]);
             float bet = k0 == 0 ? beta : 1f;
-            for (int j = 0; j < nc; j += nr) {
-                int nv = Math.min(nr, nc - j);
-                int bo = (j / nr) * kc * nr;
-                for (int i = 0; i < mc; i += mr) {
-                    int mv = Math.min(mr, mc - i);
-                    kernel.tile(kc, ap, (i / mr) * kc * mr, bp, bo, cs, cBase + i * sc[1] + j * sc[2], sc[1], sc[2], mv, nv, alpha, bet, acc);
+            float[] bv = k0 == 0 ? biasValues : null;  // the bias joins C once, with beta
+            for (int m0 = mStart; m0 < mEnd; m0 += mcBlock) {
+                int mc = Math.min(mcBlock, mEnd - m0);
+                a.pack(bi, m0, mc, k0, kc, mr, ap, p[3]);
+                long cBase = c.offset() + bi * c.batchStride() + m0 * rs + n0 * cst;
+                for (int j = 0; j < nc; j += nr) {
+                    int nv = Math.min(nr, nc - j);
+                    int bo = (j / nr) * kc * nr;
+                    for (int i = 0; i < mc; i += mr) {
+                        int mv = Math.min(mr, mc - i);
+                        int biasOff = bv == null ? 0 : bias.offset(bi, m0 + i, n0 + j);
+                        kernel.tile(kc, ap, (i / mr) * kc * mr, bp, bo, cs, cBase + i * rs + j * cst, rs, cst, mv, nv, alpha, bet, acc,
+                                bv, biasOff, biasRow, biasCol);
+                    }
                 }
-            }
-        }
-    }
-
-    /** Packs rows [0, mc) x cols [0, kc) of A (element (i, k) at base + i*rs + k*cs) into MR-row panels, zero-padded. */
-    private void packA(MemorySegment s, long base, long rs, long cs, int mc, int kc, float[] ap, float[] rowBuf) {
-        for (int i0 = 0; i0 < mc; i0 += mr) {
-            int panel = (i0 / mr) * kc * mr;
-            for (int i = 0; i < mr; i++) {
-                int row = i0 + i;
-                if (row >= mc) {
-                    for (int kk = 0; kk < kc; kk++) ap[panel + kk * mr + i] = 0f;
-                    continue;
-                }
-                long r = base + row * rs;
-                if (cs == 1) {
-                    // Row-major A: one bulk read of the row, then the interleave.
-                    MemorySegment.copy(s, F, r * 4, rowBuf, 0, kc);
-                    for (int kk = 0; kk < kc; kk++) ap[panel + kk * mr + i] = rowBuf[kk];
-                } else {
-                    for (int kk = 0; kk < kc; kk++) ap[panel + kk * mr + i] = s.getAtIndex(F, r + kk * cs);
-                }
-            }
-        }
-    }
-
-    /** Packs rows [0, kc) x cols [0, nc) of B (element (k, j) at base + k*rs + j*cs) into NR-column panels, zero-padded. */
-    private void packB(MemorySegment s, long base, long rs, long cs, int kc, int nc, float[] bp) {
-        for (int j0 = 0; j0 < nc; j0 += nr) {
-            int panel = (j0 / nr) * kc * nr;
-            int nv = Math.min(nr, nc - j0);
-            if (cs == 1 && nv == nr) {
-                for (int kk = 0; kk < kc; kk++) MemorySegment.copy(s, F, (base + kk * rs + j0) * 4, bp, panel + kk * nr, nr);
-                continue;
-            }
-            for (int j = 0; j < nr; j++) {
-                if (j >= nv) {
-                    for (int kk = 0; kk < kc; kk++) bp[panel + kk * nr + j] = 0f;
-                    continue;
-                }
-                long col = base + (j0 + j) * cs;
-                for (int kk = 0; kk < kc; kk++) bp[panel + kk * nr + j] = s.getAtIndex(F, col + kk * rs);
             }
         }
     }

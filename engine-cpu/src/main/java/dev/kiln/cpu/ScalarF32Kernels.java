@@ -80,6 +80,15 @@ final class ScalarF32Kernels implements F32Kernels {
     }
 
     @Override
+    public void dot4(MemorySegment x, long[] xOff, MemorySegment w, long wOff, int n, float[] out) {
+        for (int r = 0; r < 4; r++) {
+            float acc = 0;
+            for (int i = 0; i < n; i++) acc = Math.fma(x.getAtIndex(F, xOff[r] + i), w.getAtIndex(F, wOff + i), acc);
+            out[r] = acc;
+        }
+    }
+
+    @Override
     public double sum(MemorySegment x, long off, int n) {
         double total = 0;
         for (int i = 0; i < n; i++) total += x.getAtIndex(F, off + i);

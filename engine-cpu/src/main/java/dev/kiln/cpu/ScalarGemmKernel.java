@@ -14,7 +14,8 @@ final class ScalarGemmKernel implements GemmKernel {
 
     @Override
     public void tile(int kc, float[] ap, int ao, float[] bp, int bo, MemorySegment c, long cOff, long rs, long cs,
-                     int mv, int nv, float alpha, float beta, float[] acc) {
+                     int mv, int nv, float alpha, float beta, float[] acc,
+                     float[] bias, int biasOff, int biasRow, int biasCol) {
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
         for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
@@ -29,6 +30,6 @@ final class ScalarGemmKernel implements GemmKernel {
         acc[4] = c10; acc[5] = c11; acc[6] = c12; acc[7] = c13;
         acc[8] = c20; acc[9] = c21; acc[10] = c22; acc[11] = c23;
         acc[12] = c30; acc[13] = c31; acc[14] = c32; acc[15] = c33;
-        GemmKernel.store(acc, NR, c, cOff, rs, cs, mv, nv, alpha, beta);
+        GemmKernel.store(acc, NR, c, cOff, rs, cs, mv, nv, alpha, beta, bias, biasOff, biasRow, biasCol);
     }
 }

@@ -3,6 +3,7 @@ package dev.kiln.cpu;
 import dev.kiln.spi.BinaryOp;
 import dev.kiln.spi.UnaryOp;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -80,6 +81,34 @@ final class VectorF32Kernels implements F32Kernels {
     /** Operand vector i: the broadcast constant, or a load. */
     private static FloatVector va(MemorySegment s, long off, FloatVector constant, int i) {
         return constant != null ? constant : ld(s, off + i);
+    }
+
+    @Override
+    public void dot4(MemorySegment x, long[] xOff, MemorySegment w, long wOff, int n, float[] out) {
+        long x0 = xOff[0], x1 = xOff[1], x2 = xOff[2], x3 = xOff[3];
+        int i = 0;
+        FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            FloatVector w0 = ld(w, wOff + i), w1 = ld(w, wOff + i + L);
+            a0 = ld(x, x0 + i).fma(w0, a0); b0 = ld(x, x0 + i + L).fma(w1, b0);
+            a1 = ld(x, x1 + i).fma(w0, a1); b1 = ld(x, x1 + i + L).fma(w1, b1);
+            a2 = ld(x, x2 + i).fma(w0, a2); b2 = ld(x, x2 + i + L).fma(w1, b2);
+            a3 = ld(x, x3 + i).fma(w0, a3); b3 = ld(x, x3 + i + L).fma(w1, b3);
+        }
+        // lanes folded in a fixed order (reduceLanes(ADD) leaves it open), then the tail
+        float[] lanes = new float[L];
+        out[0] = fold(a0.add(b0), lanes, x, x0, w, wOff, i, n);
+        out[1] = fold(a1.add(b1), lanes, x, x1, w, wOff, i, n);
+        out[2] = fold(a2.add(b2), lanes, x, x2, w, wOff, i, n);
+        out[3] = fold(a3.add(b3), lanes, x, x3, w, wOff, i, n);
+    }
+
+    private static float fold(FloatVector acc, float[] lanes, MemorySegment x, long xOff, MemorySegment w, long wOff, int from, int n) {
+        acc.intoArray(lanes, 0);
+        float r = 0;
+        for (float lane : lanes) r += lane;
+        for (int i = from; i < n; i++) r = Math.fma(x.getAtIndex(ValueLayout.JAVA_FLOAT, xOff + i), w.getAtIndex(ValueLayout.JAVA_FLOAT, wOff + i), r);
+        return r;
     }
 
     @Override
