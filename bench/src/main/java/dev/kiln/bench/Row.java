@@ -19,7 +19,7 @@ public record Row(String backend, String kernel, String name, String geometry, i
     public double medianSeconds() { return ok() ? result.stats().median() : Double.NaN; }
 
     /** Images or sequences per second (models); NaN for single kernels. */
-    public double itemsPerSecond() { return ok() && kernel.equals("model") ? batch / result.stats().median() : Double.NaN; }
+    public double itemsPerSecond() { return ok() && (kernel.equals("model") || kernel.equals("train")) ? batch / result.stats().median() : Double.NaN; }
 
     public double gflops() { return ok() ? flops / result.stats().median() * 1e-9 : Double.NaN; }
 }

@@ -47,6 +47,13 @@ public record Spec(String kernel, String name, String geometry, int batch, doubl
                 specs.add(new Spec("model", modelName, model.description(), batch, Double.NaN, 0, null, model));
             }
         }
+        // one training step per model, at the throughput batch (the largest asked for)
+        int trainBatch = options.batches().stream().mapToInt(Integer::intValue).max().orElse(1);
+        for (String modelName : options.models()) {
+            if (!options.selected(modelName + " train") && !options.selected(modelName)) continue;
+            Zoo.Entry model = Zoo.get(modelName);
+            specs.add(new Spec("train", modelName + " train", model.description() + ", SGD step", trainBatch, Double.NaN, 0, null, model));
+        }
         return specs;
     }
 
@@ -61,6 +68,7 @@ public record Spec(String kernel, String name, String geometry, int batch, doubl
             case "lstm" -> Workloads.lstm(device, batch);
             case "attn" -> Workloads.attention(device, batch);
             case "model" -> Workloads.model(device, model, batch);
+            case "train" -> Workloads.trainStep(device, model, batch);
             default -> throw new IllegalStateException("unknown kernel " + kernel);
         };
     }

@@ -186,6 +186,48 @@ public final class Workloads {
         };
     }
 
+    /**
+     * One training step of a zoo model: forward in training mode, cross-entropy against fixed random
+     * class targets (every position for language models), backward, SGD with momentum, zeroed gradients.
+     */
+    public static Workload trainStep(Device device, Zoo.Entry model, int batch) {
+        Module net = model.build().apply(device);
+        net.train(true);
+        Tensor input = model.sampleInput().apply(device, batch);
+        int classes;
+        long rows;
+        try (Tensor probe = model.infer(net, input)) {
+            classes = probe.dim(-1);
+            rows = probe.numel() / classes;
+        }
+        long[] labels = new long[Math.toIntExact(rows)];
+        for (int i = 0; i < labels.length; i++) labels[i] = (i * 7919L + 17) % classes;
+        Tensor targets = device.fromArray(labels, labels.length);
+        dev.kiln.optim.SGD sgd = new dev.kiln.optim.SGD(net.parameters(), 1e-3, 0.9, 0, 0, false);
+        device.synchronize();
+        return new Workload() {
+            @Override
+            public void run() {
+                try (Scope s = Kiln.scope()) {
+                    Tensor logits = model.forward(net, input);
+                    Tensor loss = dev.kiln.Functional.crossEntropy(logits.reshape(-1, classes), targets);
+                    loss.backward();
+                    sgd.step();
+                    sgd.zeroGrad();
+                    device.synchronize();
+                }
+            }
+
+            @Override
+            public void close() {
+                sgd.close();
+                targets.close();
+                input.close();
+                net.close();
+            }
+        };
+    }
+
     private static Tensor keep(List<Tensor> owned, Tensor t) {
         owned.add(t);
         return t;

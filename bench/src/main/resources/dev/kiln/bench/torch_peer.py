@@ -73,6 +73,20 @@ def workload(row, g):
         net.eval()
         x = torch.randn(row["batch"], *image, generator=g)
         return lambda: net(x)
+    if k == "train":
+        net, image = model(row["name"].removesuffix(" train"))
+        net.train()
+        x = torch.randn(row["batch"], *image, generator=g)
+        classes = net(x).shape[-1]
+        targets = (torch.arange(row["batch"]) * 7919 + 17) % classes
+        opt = torch.optim.SGD(net.parameters(), lr=1e-3, momentum=0.9)
+
+        def step():
+            loss = F.cross_entropy(net(x), targets)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+        return step
     raise ValueError("unknown kernel " + k)
 
 
@@ -121,15 +135,16 @@ def main():
     torch.set_num_threads(plan["threads"])
     g = torch.Generator().manual_seed(1234)
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
-    with torch.inference_mode():
-        for row in plan["rows"]:
-            out = {"kernel": row["kernel"], "name": row["name"], "batch": row.get("batch", 1)}
+    for row in plan["rows"]:
+        out = {"kernel": row["kernel"], "name": row["name"], "batch": row.get("batch", 1)}
+        # inference rows run without autograd, as Kiln's do; training rows need it
+        with torch.inference_mode(row["kernel"] != "train"):
             try:
                 first, samples = measure(workload(row, g), plan["budget"])
                 out.update(first=first, samples=samples)
             except Exception as e:  # a row that fails is reported, the rest still run
                 out["error"] = type(e).__name__ + ": " + str(e)
-            print(json.dumps(out), flush=True)
+        print(json.dumps(out), flush=True)
 
 
 if __name__ == "__main__":

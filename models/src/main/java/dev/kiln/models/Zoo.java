@@ -26,8 +26,13 @@ public final class Zoo {
          */
         public Tensor infer(Module model, Tensor input) {
             try (var noGrad = dev.kiln.autograd.Autograd.noGrad()) {
-                return model instanceof Transformer t ? t.forward(input, input) : model.forward(input);
+                return forward(model, input);
             }
+        }
+
+        /** The forward pass as training runs it (recording gradients when parameters require them). */
+        public Tensor forward(Module model, Tensor input) {
+            return model instanceof Transformer t ? t.forward(input, input) : model.forward(input);
         }
     }
 
