@@ -151,6 +151,13 @@ public final class Main {
                 notes.add(p.name() + " skipped: " + why.get());
                 continue;
             }
+            if (p.rank() < 0) {
+                // a backend ranked below the CPU emulates its devices on the same cores (OpenCL on PoCL):
+                // it says nothing about what a GPU buys, and would double the run; name it to include it
+                notes.add(p.name() + " left out of the default run: its devices run on the same CPU cores "
+                        + "(rank " + p.rank() + "); include it with --backends cpu," + p.name());
+                continue;
+            }
             int n = MachineInfo.safeDevices(p).size();
             if (p.name().equals("cpu")) out.add("cpu");
             else for (int i = 0; i < n; i++) out.add(p.name() + ":" + i);
