@@ -81,7 +81,8 @@ public abstract class Module implements AutoCloseable {
 
     public Module eval() { return train(false); }
 
-    public final Map<String, Module> children() { return Map.copyOf(children); }
+    /** Children in registration order (the order state-dict names and seeded re-initialization follow). */
+    public final Map<String, Module> children() { return java.util.Collections.unmodifiableMap(children); }
 
     /** Every parameter, by dotted name, in registration order. */
     public final Map<String, Tensor> namedParameters() {

@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A training step of each zoo model on a backend: four SGD steps on one fixed batch make the loss
- * fall, and a backend other than the CPU follows the CPU backend's loss curve. Models are built
+ * fall, and a backend other than the CPU follows the CPU backend's loss curve (not checked for the two
+ * batch-norm networks, see their cases). Models are built
  * smaller than their defaults (fewer classes, smaller images and vocabularies, no dropout, so the
  * curve is deterministic); VGG is left out for its 100M-parameter classifier.
  */
@@ -54,12 +55,11 @@ abstract class ZooTrainingTest extends KilnTestCase {
         return Stream.of(
                 new Case("lenet", d -> LeNet5.builder(d).build(), images(1, 32, 32), 0.05),
                 new Case("alexnet", d -> AlexNet.builder(d).numClasses(10).dropout(0).build(), images(3, 64, 64), 0.01),
-                // OPEN: GoogLeNet's forward agrees across backends to 1e-6, but after one SGD step its loss on OpenCL
-                // differs from the CPU's by 0.16% (0.8% at 64x64, where batch norm sees 8 values a channel); the cause
-                // (rounding amplified by small-batch batch norm, or a backward bug) is not yet known, so only the
-                // falling loss is checked for it. See docs/training.md.
+                // Batch norm over a batch of 2 makes these two curves ill-conditioned: rounding alone (OpenCL with
+                // CLBlast or with its own GEMM) moves ResNet-18's loss after one step by 3%. Only the falling loss
+                // is checked for them; docs/training.md has the measurements.
                 new Case("googlenet", d -> GoogLeNet.builder(d).numClasses(10).dropout(0).build(), images(3, 112, 112), 0.01, false),
-                new Case("resnet18", d -> ResNet.builder(d).depth(18).numClasses(10).build(), images(3, 64, 64), 0.01),
+                new Case("resnet18", d -> ResNet.builder(d).depth(18).numClasses(10).build(), images(3, 64, 64), 0.01, false),
                 new Case("nin", d -> NiN.builder(d).build(), images(1, 96, 96), 0.01),
                 new Case("lstm-lm", d -> RnnLanguageModel.builder(d).vocab(40).embed(16).hidden(24).layers(2).dropout(0).build(),
                         tokens(40, 6), 0.5),
