@@ -34,31 +34,51 @@ public final class Kiln {
         return p;
     }
 
-    /** The device named {@code cpu}, {@code cuda:0}, {@code opencl:1} ({@code cuda} means {@code cuda:0}). */
+    /**
+     * The device named {@code cpu}, {@code cuda:0}, {@code opencl:1} ({@code cuda} means {@code cuda:0}),
+     * optionally in a math mode its backend offers: {@code cuda:0@tf32} (see
+     * {@link BackendProvider#precisions()}). A precision makes a separate device; on a backend that
+     * offers only fp32, {@code cpu@fp32} is the same device as {@code cpu}.
+     */
     public static Device device(String name) {
-        String canonical = name.contains(":") ? name : name + ":0";
+        int at = name.indexOf('@');
+        String base = at < 0 ? name : name.substring(0, at);
+        String canonical = base.contains(":") ? base : base + ":0";
         String prefix = canonical.substring(0, canonical.indexOf(':'));
         int index;
         try {
             index = Integer.parseInt(canonical.substring(canonical.indexOf(':') + 1));
         } catch (NumberFormatException e) {
-            throw new BackendUnavailableException("device '" + name + "': expected NAME or NAME:INDEX, e.g. cuda:0");
+            throw new BackendUnavailableException("device '" + name + "': expected NAME, NAME:INDEX or NAME:INDEX@PRECISION, e.g. cuda:0");
         }
         String key = prefix.equals("cpu") ? "cpu" : canonical;
-        return DEVICES.computeIfAbsent(key, k -> open(prefix, index, k));
+        if (at < 0) return DEVICES.computeIfAbsent(key, k -> open(prefix, index, null, k));
+        String precision = name.substring(at + 1).trim().toLowerCase(java.util.Locale.ROOT);
+        List<String> offered = provider(prefix, name).precisions();
+        if (!offered.contains(precision)) {
+            throw new BackendUnavailableException("device '" + name + "': " + prefix + " offers the precisions "
+                    + String.join(", ", offered) + ", not '" + precision + "'");
+        }
+        // A backend with a single mode has one device per index, whatever the name says.
+        if (offered.size() == 1) return DEVICES.computeIfAbsent(key, k -> open(prefix, index, null, k));
+        return DEVICES.computeIfAbsent(key + "@" + precision, k -> open(prefix, index, precision, k));
     }
 
-    private static Device open(String prefix, int index, String key) {
-        BackendProvider provider = providers().stream().filter(p -> p.name().equals(prefix)).findFirst()
-                .orElseThrow(() -> new BackendUnavailableException("device '" + key + "': no backend named '" + prefix
+    private static BackendProvider provider(String prefix, String deviceName) {
+        return providers().stream().filter(p -> p.name().equals(prefix)).findFirst()
+                .orElseThrow(() -> new BackendUnavailableException("device '" + deviceName + "': no backend named '" + prefix
                         + "' on the class path (found: " + providers().stream().map(BackendProvider::name).toList() + ")"));
+    }
+
+    private static Device open(String prefix, int index, String precision, String key) {
+        BackendProvider provider = provider(prefix, key);
         provider.unavailableReason().ifPresent(why -> {
             throw new BackendUnavailableException("device '" + key + "' is unavailable: " + why);
         });
         if (index < 0 || index >= provider.devices().size()) {
             throw new BackendUnavailableException("device '" + key + "': " + prefix + " has " + provider.devices().size() + " device(s)");
         }
-        Backend backend = provider.open(index);
+        Backend backend = precision == null ? provider.open(index) : provider.open(index, precision);
         return new Device(key, backend);
     }
 

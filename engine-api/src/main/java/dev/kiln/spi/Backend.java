@@ -2,6 +2,7 @@ package dev.kiln.spi;
 
 import dev.kiln.DType;
 import java.lang.foreign.MemorySegment;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -98,6 +99,13 @@ public interface Backend {
 
     /** Waits until all work enqueued by the calling thread has finished. */
     void synchronize();
+
+    /**
+     * Facts about the hardware and libraries behind this device, for reports: e.g. {@code gpu},
+     * {@code driver}, {@code cuda}, {@code cublas}, {@code cudnn}, {@code nvrtc} with their versions,
+     * in a stable order. Empty by default.
+     */
+    default Map<String, String> properties() { return Map.of(); }
 
     /** The fast paths this backend provides; the default composes every one from the primitives. */
     default FastPaths fastPaths() { return FastPaths.COMPOSITE; }

@@ -1,5 +1,6 @@
 package dev.kiln.spi;
 
+import dev.kiln.BackendUnavailableException;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,4 +23,24 @@ public interface BackendProvider {
 
     /** Opens device {@code index}; called once per device, the result is shared by every thread. */
     Backend open(int index);
+
+    /** The math mode every backend offers: IEEE float32 multiply-add. */
+    String FP32 = "fp32";
+
+    /**
+     * The math modes its devices can be opened in for GEMM and convolution ({@code fp32}, {@code tf32},
+     * {@code bf16}), {@link #FP32} first. A backend with more than fp32 overrides this and
+     * {@link #open(int, String)}; users name a mode as {@code cuda:0@tf32}.
+     */
+    default List<String> precisions() { return List.of(FP32); }
+
+    /**
+     * Opens device {@code index} computing in {@code precision}, one of {@link #precisions()} (the
+     * caller checks); each precision is a separate backend instance, shared by every thread.
+     */
+    default Backend open(int index, String precision) {
+        if (precision.equals(FP32)) return open(index);
+        throw new BackendUnavailableException(name() + ":" + index + " computes in " + String.join(", ", precisions())
+                + ", not " + precision);
+    }
 }
