@@ -100,9 +100,47 @@ public final class CudaBackend implements Backend {
                 + ", composite defaults for the rest";
     }
 
-    private static String cudnnVersion(long v) { return v / 10000 + "." + (v % 10000) / 100 + "." + v % 100; }
+    /**
+     * The GPU and the versions of the driver and libraries it runs on, for bench reports: gpu,
+     * compute_capability, memory, driver (the NVIDIA driver release, where /proc says), cuda (the CUDA
+     * version the driver implements, cuDriverGetVersion), cublas, cudnn, nvrtc.
+     */
+    @Override
+    public Map<String, String> properties() {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("gpu", deviceName);
+        m.put("compute_capability", sm / 10 + "." + sm % 10);
+        m.put("memory", String.format(java.util.Locale.ROOT, "%.1f GiB", totalMemory / (double) (1L << 30)));
+        NvidiaDriver.release().ifPresent(v -> m.put("driver", v));
+        m.put("cuda", version(driverVersion));
+        m.put("cublas", cublasVersion(cublasVersion()));
+        m.put("cudnn", libs.cudnn != null ? cudnnVersion(libs.cudnn.version()) : "missing (" + libs.cudnnMissing + ")");
+        m.put("nvrtc", version(nvrtcVersion()));
+        return m;
+    }
 
-    private static String version(int v) { return v / 1000 + "." + (v % 1000) / 10; }
+    /** The GPU's name, e.g. {@code NVIDIA H100 80GB HBM3}. */
+    public String deviceName() { return deviceName; }
+
+    /** cuDriverGetVersion: the CUDA version the driver implements, {@code major * 1000 + minor * 10}. */
+    public int driverVersion() { return driverVersion; }
+
+    /** cublasGetVersion: {@code major * 10000 + minor * 100 + patch} (CUDA 12 and later). */
+    public int cublasVersion() { return libs.cublas.version(context().cublas(libs.cublas, precision)); }
+
+    /** cudnnGetVersion ({@code major * 10000 + minor * 100 + patch} for cuDNN 9), or empty without cuDNN. */
+    public java.util.OptionalLong cudnnVersion() {
+        return libs.cudnn == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(libs.cudnn.version());
+    }
+
+    /** nvrtcVersion: {@code major * 1000 + minor * 10}. */
+    public int nvrtcVersion() { return libs.nvrtc.version(); }
+
+    static String cudnnVersion(long v) { return v / 10000 + "." + (v % 10000) / 100 + "." + v % 100; }
+
+    static String cublasVersion(int v) { return v / 10000 + "." + (v % 10000) / 100 + "." + v % 100; }
+
+    static String version(int v) { return v / 1000 + "." + (v % 1000) / 10; }
 
     public Precision precision() { return precision; }
 

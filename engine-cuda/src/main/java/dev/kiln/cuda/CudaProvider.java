@@ -44,4 +44,17 @@ public final class CudaProvider implements BackendProvider {
         }
         return new CudaBackend(index, libs, Precision.fromSystemProperty());
     }
+
+    @Override
+    public List<String> precisions() { return Precision.NAMES; }
+
+    /** {@code cuda:0@tf32}: the device in that mode, whatever {@code -Dkiln.cuda.precision} says. */
+    @Override
+    public Backend open(int index, String precision) {
+        CudaLibraries libs = CudaLibraries.get();
+        if (index < 0 || index >= libs.deviceCount) {
+            throw new BackendUnavailableException("cuda:" + index + " does not exist (" + libs.deviceCount + " CUDA devices)");
+        }
+        return new CudaBackend(index, libs, Precision.parse(precision));
+    }
 }

@@ -1,6 +1,8 @@
 package dev.kiln.cuda;
 
 import dev.kiln.KilnException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -17,6 +19,9 @@ public enum Precision {
 
     public static final String PROPERTY = "kiln.cuda.precision";
 
+    /** The modes by name, as {@code -Dkiln.cuda.precision} and device names ({@code cuda:0@tf32}) write them. */
+    public static final List<String> NAMES = Arrays.stream(values()).map(Precision::label).toList();
+
     private final int computeType, mathMode;
     private final double tolerance;
 
@@ -25,6 +30,9 @@ public enum Precision {
         this.mathMode = mathMode;
         this.tolerance = tolerance;
     }
+
+    /** {@code fp32}, {@code tf32}, {@code bf16}. */
+    public String label() { return name().toLowerCase(Locale.ROOT); }
 
     public int computeType() { return computeType; }
 

@@ -26,4 +26,11 @@ class PrecisionTest {
         assertTrue(Precision.FP32.tolerance() < Precision.TF32.tolerance());
         assertTrue(Precision.TF32.tolerance() < Precision.BF16.tolerance());
     }
+
+    @Test
+    void theProviderOffersEveryModeByName() {
+        assertEquals(java.util.List.of("fp32", "tf32", "bf16"), Precision.NAMES);
+        assertEquals(Precision.NAMES, new CudaProvider().precisions());
+        assertEquals("tf32", Precision.TF32.label());
+    }
 }
