@@ -42,7 +42,7 @@ final class Charts {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         chart.getStyler().setYAxisMin(0.0);
         for (String backend : backends(gemm)) {
-            List<Row> mine = gemm.stream().filter(r -> r.backend().equals(backend)).toList();
+            List<Row> mine = gemm.stream().filter(r -> r.series().equals(backend)).toList();
             List<Double> sizes = mine.stream().map(r -> Double.valueOf(r.name().replaceAll("\\D", ""))).toList();
             List<Double> rates = mine.stream().map(Row::gflops).toList();
             chart.addSeries(backend, sizes, rates);
@@ -66,7 +66,7 @@ final class Charts {
         for (String backend : backends(models)) {
             List<Double> values = new ArrayList<>();
             for (String c : categories) {
-                values.add(models.stream().filter(r -> r.backend().equals(backend) && label(r).equals(c)).findFirst()
+                values.add(models.stream().filter(r -> r.series().equals(backend) && label(r).equals(c)).findFirst()
                         .map(Row::itemsPerSecond).orElse(null));   // a gap where a backend has no result
             }
             chart.addSeries(backend, categories, values);
@@ -76,9 +76,10 @@ final class Charts {
 
     private static String label(Row r) { return r.name() + " b" + r.batch(); }
 
+    /** One series per backend and precision: {@code cuda:0}, {@code cuda:0@tf32}. */
     private static Set<String> backends(List<Row> rows) {
         Set<String> out = new LinkedHashSet<>();
-        for (Row r : rows) out.add(r.backend());
+        for (Row r : rows) out.add(r.series());
         return out;
     }
 }

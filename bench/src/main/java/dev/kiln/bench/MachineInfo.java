@@ -73,6 +73,7 @@ public final class MachineInfo {
             b.put("available", why.isEmpty());
             b.put("reason", why.orElse(null));
             b.put("devices", why.isEmpty() ? safeDevices(p) : List.of());
+            b.put("precisions", safePrecisions(p));
             b.put("provider", p.getClass().getName());
             out.add(b);
         }
@@ -85,6 +86,16 @@ public final class MachineInfo {
             return p.unavailableReason();
         } catch (RuntimeException | LinkageError e) {
             return Optional.of("probing failed: " + e);
+        }
+    }
+
+    /** The math modes a provider offers; fp32 alone when it fails to say. */
+    static List<String> safePrecisions(BackendProvider p) {
+        try {
+            List<String> offered = p.precisions();
+            return offered.contains(BackendProvider.FP32) ? offered : List.of(BackendProvider.FP32);
+        } catch (RuntimeException | LinkageError e) {
+            return List.of(BackendProvider.FP32);
         }
     }
 

@@ -25,14 +25,19 @@ public final class Main {
     private final ReportTable table;
     /** Median milliseconds of an earlier run's rows by {@link #compareKey}, from --compare. */
     private final Map<String, Double> previous;
-    private final List<Row> rows = new ArrayList<>();
+    /** The rows measured so far, in order (package-private for the tests of the ratio columns). */
+    final List<Row> rows = new ArrayList<>();
     private final Map<String, Map<String, Object>> peaks = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
+    /** Backends' rows in a precision they do not offer: listed, not run. */
+    private final List<NotRun> notRun = new ArrayList<>();
+    /** Backend.properties() of each opened device that has some (GPU name, driver and library versions). */
+    private final Map<String, Map<String, String>> deviceFacts = new LinkedHashMap<>();
     private Progress progress;
 
     private final List<String> commandLine;
 
-    private Main(Options options, Map<String, Double> previous, List<String> commandLine) {
+    Main(Options options, Map<String, Double> previous, List<String> commandLine) {
         this.commandLine = commandLine;
         this.options = options;
         this.previous = previous;
@@ -52,6 +57,10 @@ public final class Main {
             System.out.print(Options.USAGE);
             return;
         }
+        if (options.checkJmh() != null) {
+            System.exit(JmhCheck.run(options.checkJmh(), options.jmhResult()));
+            return;
+        }
         Map<String, Double> previous = null;
         if (options.compare() != null) {
             try {
@@ -69,10 +78,22 @@ public final class Main {
     /** A unit of the plan: one row, measured on demand. */
     private record Task(String label, java.util.function.Supplier<Row> measure) {}
 
+    /**
+     * One backend's rows in one precision; {@code peak}, when not null, measures the device's peak
+     * (a large GEMM) before them, stored under {@code series}.
+     */
+    private record Group(String series, Task peak, List<Task> tasks) {
+        int size() { return tasks.size() + (peak == null ? 0 : 1); }
+    }
+
+    /** A backend's rows in precisions it does not offer: {@code rows} rows per precision, not run because {@code reason}. */
+    record NotRun(String backend, List<String> precisions, String reason, int rows) {}
+
     private int run() throws Exception {
         String started = LocalDateTime.now(ZoneOffset.UTC).withNano(0).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME) + "Z";
         System.out.printf("Kiln bench on %s (%d logical cores), %s%n", MachineInfo.cpuModel(), MachineInfo.logicalCores(), MachineInfo.jvm());
-        System.out.printf("Time budget %.1f s per row; conv batches %s%n", options.timeBudgetSeconds(), options.batches());
+        System.out.printf("Time budget %.1f s per row; conv batches %s; precisions %s%n", options.timeBudgetSeconds(), options.batches(),
+                String.join(", ", options.precisions()));
 
         double load = MachineInfo.loadAverage();
         if (load > MachineInfo.logicalCores() * 0.5) {
@@ -99,17 +120,18 @@ public final class Main {
         System.out.println("Backends: " + (devices.isEmpty() ? "none available" : String.join(", ", devices)));
         System.out.println();
 
-        List<List<Task>> groups = new ArrayList<>();
-        blas.ifPresent(b -> groups.add(openBlasTasks(b)));
-        for (String d : devices) groups.add(deviceTasks(d));
+        List<Group> groups = new ArrayList<>();
+        blas.ifPresent(b -> groups.add(new Group("openblas", null, openBlasTasks(b))));
+        for (String d : devices) groups.addAll(deviceGroups(d));
         List<Spec> torchPlan = options.compareTorch() ? Spec.plan(options) : List.of();
-        int total = groups.stream().mapToInt(List::size).sum() + torchPlan.size();
+        int total = groups.stream().mapToInt(Group::size).sum() + torchPlan.size();
         progress = new Progress(total);
         table.printHeader();
+        for (NotRun n : notRun) table.printNotRun(n);
         // OpenBLAS, then PyTorch, then the Kiln devices: every ratio's reference is in before its row prints.
         if (blas.isPresent()) runGroup(groups.removeFirst());
         if (!torchPlan.isEmpty()) runTorch(torchPlan);
-        for (List<Task> group : groups) runGroup(group);
+        for (Group group : groups) runGroup(group);
         progress.done();
 
         table.printFooter();
@@ -170,39 +192,76 @@ public final class Main {
         for (int n : options.gemmSizes()) {
             String name = "gemm " + n;
             if (!options.selected(name)) continue;
-            tasks.add(new Task("openblas " + name, () -> measure("openblas", "gemm", name, n + "x" + n + "x" + n, 1,
+            tasks.add(new Task("openblas " + name, () -> measure("openblas", Row.FP32, "gemm", name, n + "x" + n + "x" + n, 1,
                     Workloads.gemmFlops(n), () -> Workloads.openBlasGemm(blas, n))));
         }
         return tasks;
     }
 
-    private List<Task> deviceTasks(String deviceName) {
-        List<Task> tasks = new ArrayList<>();
-        Device device;
-        try {
-            device = Kiln.device(deviceName);
-        } catch (RuntimeException | java.util.ServiceConfigurationError e) {
-            tasks.add(new Task(deviceName, () -> Row.failed(deviceName, "open", deviceName, "", 0, 0, e.getMessage())));
-            return tasks;
+    /**
+     * A device's groups, one per requested precision it offers. A backend that offers more than fp32
+     * is opened by precision ({@code cuda:0@tf32}), so a -Dkiln.cuda.precision cannot relabel its rows;
+     * the precisions it lacks become one not-run entry. GPU-class devices (ranked above the CPU) get
+     * a measured peak per precision.
+     */
+    private List<Group> deviceGroups(String deviceName) {
+        String prefix = deviceName.contains(":") ? deviceName.substring(0, deviceName.indexOf(':')) : deviceName;
+        Optional<BackendProvider> provider = MachineInfo.providers().stream().filter(p -> p.name().equals(prefix)).findFirst();
+        List<String> offered = provider.map(MachineInfo::safePrecisions).orElse(List.of(Row.FP32));
+        boolean measurePeak = provider.isPresent() && provider.get().rank() > cpuRank();
+        List<Spec> plan = Spec.plan(options);
+        PrecisionPlan precisions = PrecisionPlan.of(deviceName, prefix, offered, options.precisions(), plan.size());
+        if (precisions.notRun() != null) notRun.add(precisions.notRun());
+        List<Group> groups = new ArrayList<>();
+        for (PrecisionPlan.Run run : precisions.runs()) {
+            String precision = run.precision();
+            String name = run.openAs();
+            Device device;
+            try {
+                device = Kiln.device(name);
+            } catch (RuntimeException | java.util.ServiceConfigurationError e) {
+                groups.add(new Group(Row.seriesName(deviceName, precision), null,
+                        List.of(new Task(name, () -> Row.failed(deviceName, precision, "open", name, "", 0, 0, e.getMessage())))));
+                continue;
+            }
+            if (!deviceFacts.containsKey(deviceName)) {
+                Map<String, String> facts = DeviceFacts.of(device);
+                deviceFacts.put(deviceName, facts);
+                if (!facts.isEmpty()) System.out.println(DeviceFacts.describe(deviceName, facts));
+            }
+            List<Task> tasks = new ArrayList<>();
+            for (Spec spec : plan) {
+                tasks.add(new Task(name + " " + spec.label(), () -> measure(deviceName, precision, spec.kernel(), spec.name(),
+                        spec.geometry(), spec.batch(), spec.flops(), () -> spec.setup(device))));
+            }
+            Task peak = null;
+            if (measurePeak && !tasks.isEmpty()) {
+                int n = DeviceFacts.PEAK_GEMM;
+                peak = new Task(name + " peak: gemm " + n, () -> measure(deviceName, precision, "gemm", "gemm " + n, n + "x" + n + "x" + n,
+                        1, Workloads.gemmFlops(n), () -> Workloads.gemm(device, n)));
+            }
+            groups.add(new Group(Row.seriesName(deviceName, precision), peak, tasks));
         }
-        for (Spec spec : Spec.plan(options)) {
-            tasks.add(new Task(deviceName + " " + spec.label(), () -> measure(deviceName, spec.kernel(), spec.name(),
-                    spec.geometry(), spec.batch(), spec.flops(), () -> spec.setup(device))));
-        }
-        return tasks;
+        return groups;
+    }
+
+    /** The CPU backend's rank: devices ranked above it are GPUs, whose peak is measured. */
+    private static int cpuRank() {
+        return MachineInfo.providers().stream().filter(p -> p.name().equals("cpu")).mapToInt(BackendProvider::rank).findFirst().orElse(0);
     }
 
     /**
      * Runs one backend's rows. A GPU's peak is its best GEMM rate (Kiln measures no FMA loop on a
      * device), so its GEMM rows are printed once all of them are in.
      */
-    private void runGroup(List<Task> tasks) {
+    private void runGroup(Group group) {
+        if (group.peak() != null) measurePeak(group);
         List<Row> pending = new ArrayList<>();
-        for (Task t : tasks) {
+        for (Task t : group.tasks()) {
             progress.start(t.label());
             Row r = t.measure().get();
             rows.add(r);
-            boolean deviceGemm = r.kernel().equals("gemm") && !peaks.containsKey(r.backend());
+            boolean deviceGemm = r.kernel().equals("gemm") && !peaks.containsKey(r.series());
             if (deviceGemm) {
                 pending.add(r);
                 continue;
@@ -212,6 +271,21 @@ public final class Main {
             table.printRow(r);
         }
         flush(pending);
+    }
+
+    /** The device's peak in this precision: the best call of a large GEMM. Without it, %peak falls back to the best GEMM row. */
+    private void measurePeak(Group group) {
+        progress.start(group.peak().label());
+        Row r = group.peak().measure().get();
+        progress.clear();
+        if (r.ok()) {
+            Map<String, Object> entry = DeviceFacts.gemmPeak(r);
+            peaks.put(group.series(), entry);
+            System.out.printf("%s peak: %.1f GFLOP/s (best call of a %s GEMM, %s)%n", group.series(), (Double) entry.get("gflops"),
+                    r.geometry(), r.precision());
+        } else {
+            notes.add(group.series() + ": the peak GEMM (" + r.name() + ") failed: " + r.error() + "; %peak is of the best GEMM row instead");
+        }
     }
 
     private void runTorch(List<Spec> plan) {
@@ -234,7 +308,7 @@ public final class Main {
 
     private void flush(List<Row> pending) {
         if (pending.isEmpty()) return;
-        String backend = pending.getFirst().backend();
+        String backend = pending.getFirst().series();
         double best = pending.stream().filter(Row::ok).mapToDouble(Row::gflops).max().orElse(Double.NaN);
         if (!Double.isNaN(best)) peaks.put(backend, peakEntry(best, "best-gemm"));
         progress.clear();
@@ -249,21 +323,21 @@ public final class Main {
         return m;
     }
 
-    private Row measure(String backend, String kernel, String name, String geometry, int batch, double flops,
+    private Row measure(String backend, String precision, String kernel, String name, String geometry, int batch, double flops,
             java.util.function.Supplier<Workloads.Workload> setup) {
         try (Workloads.Workload w = setup.get()) {
             Sampler.Result result = new Sampler(options.timeBudgetSeconds()).measure(w);
-            return new Row(backend, kernel, name, geometry, batch, flops, result, null);
+            return new Row(backend, precision, kernel, name, geometry, batch, flops, result, null);
         } catch (Exception | OutOfMemoryError e) {
             String why = e.getClass().getSimpleName() + ": " + e.getMessage();
-            return Row.failed(backend, kernel, name, geometry, batch, flops, why);
+            return Row.failed(backend, precision, kernel, name, geometry, batch, flops, why);
         }
     }
 
     // ---- derived columns ----
 
     double fractionOfPeak(Row r) {
-        Map<String, Object> p = peaks.get(r.backend());
+        Map<String, Object> p = peaks.get(r.series());
         return p == null || !r.ok() ? Double.NaN : r.gflops() / (Double) p.get("gflops");
     }
 
@@ -279,21 +353,24 @@ public final class Main {
         return ratio(r, x -> x.backend().equals("cpu"));
     }
 
-    /** Throughput relative to PyTorch on the CPU on the same work (>1: Kiln is faster). */
+    /**
+     * Throughput relative to PyTorch on the CPU on the same work (>1: Kiln is faster). PyTorch runs in
+     * fp32, so only fp32 rows have this ratio: a framework comparison needs the same math.
+     */
     double versusTorch(Row r) {
-        if (r.backend().equals(TorchPeer.BACKEND) || r.backend().equals("openblas")) return Double.NaN;
+        if (r.backend().equals(TorchPeer.BACKEND) || r.backend().equals("openblas") || !r.precision().equals(Row.FP32)) return Double.NaN;
         return ratio(r, x -> x.backend().equals(TorchPeer.BACKEND));
     }
 
     /** Speedup over the same row of the --compare run (>1: faster now). */
     double versusOld(Row r) {
         if (previous == null || !r.ok()) return Double.NaN;
-        Double old = previous.get(compareKey(r.backend(), r.kernel(), r.name(), r.batch()));
+        Double old = previous.get(compareKey(r.backend(), r.precision(), r.kernel(), r.name(), r.batch()));
         return old == null ? Double.NaN : old * 1e-3 / r.medianSeconds();
     }
 
-    private static String compareKey(String backend, String kernel, String name, long batch) {
-        return backend + "|" + kernel + "|" + name + "|" + batch;
+    private static String compareKey(String backend, String precision, String kernel, String name, long batch) {
+        return backend + "|" + precision + "|" + kernel + "|" + name + "|" + batch;
     }
 
     static Map<String, Double> loadPrevious(Path file) throws IOException {
@@ -304,7 +381,9 @@ public final class Main {
         Map<String, Double> out = new LinkedHashMap<>();
         for (Object o : list) {
             if (o instanceof Map<?, ?> row && row.get("median_ms") instanceof Double median) {
-                out.put(compareKey(String.valueOf(row.get("backend")), String.valueOf(row.get("kernel")),
+                // reports before kiln-bench/2 have no precision: they ran in fp32
+                String precision = row.get("precision") instanceof String p ? p : Row.FP32;
+                out.put(compareKey(String.valueOf(row.get("backend")), precision, String.valueOf(row.get("kernel")),
                         String.valueOf(row.get("name")), ((Double) row.get("batch")).longValue()), median);
             }
         }
@@ -321,7 +400,7 @@ public final class Main {
 
     private Path writeJson(String started) throws IOException {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("format", "kiln-bench/1");
+        root.put("format", FORMAT);
         root.put("started", started);
         Map<String, Object> opts = new LinkedHashMap<>();
         opts.put("backends", options.backends());
@@ -333,10 +412,14 @@ public final class Main {
         opts.put("only", options.only() == null ? null : options.only().pattern());
         opts.put("compare", options.compare() == null ? null : options.compare().toString());
         opts.put("compare_torch", options.compareTorch());
+        opts.put("precisions", options.precisions());
         root.put("options", opts);
-        root.put("machine", MachineInfo.describe());
+        Map<String, Object> machine = MachineInfo.describe();
+        machine.put("devices", DeviceFacts.json(deviceFacts));
+        root.put("machine", machine);
         root.put("peaks", peaks);
         root.put("rows", rows.stream().map(this::rowJson).toList());
+        root.put("not_run", notRun.stream().map(Main::notRunJson).toList());
         root.put("notes", notes);
         Files.createDirectories(options.out());
         String stamp = started.replaceAll("[^0-9T]", "").replace('T', '-').substring(0, 15);
@@ -360,9 +443,14 @@ public final class Main {
                     .append(Boolean.TRUE.equals(b.get("available")) ? String.join("; ", ((List<?>) b.get("devices")).stream().map(String::valueOf).toList())
                             : "unavailable, " + b.get("reason")).append('\n');
         }
+        for (Map.Entry<String, Map<String, String>> d : deviceFacts.entrySet()) {
+            if (!d.getValue().isEmpty()) md.append("- ").append(DeviceFacts.describe(d.getKey(), d.getValue(), peaks)).append('\n');
+        }
         md.append(String.format("- Time budget %.1f s per row; command: `./kiln bench %s`%n%n", options.timeBudgetSeconds(),
                 String.join(" ", commandLine)));
         md.append(table.markdown(rows)).append('\n');
+        for (NotRun n : notRun) md.append(ReportTable.notRunLine(n)).append("  \n");
+        if (!notRun.isEmpty()) md.append('\n');
         ReportTable.LEGEND.lines().forEach(l -> md.append(l).append("  \n"));
         for (String n : notes) md.append("\nNote: ").append(n).append('\n');
         Path file = Path.of(json.toString().replaceFirst("\\.json$", ".md"));
@@ -370,9 +458,21 @@ public final class Main {
         return file;
     }
 
-    private Map<String, Object> rowJson(Row r) {
+    static final String FORMAT = "kiln-bench/2";
+
+    static Map<String, Object> notRunJson(NotRun n) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("backend", n.backend());
+        m.put("precisions", n.precisions());
+        m.put("rows", n.rows());
+        m.put("reason", n.reason());
+        return m;
+    }
+
+    Map<String, Object> rowJson(Row r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("backend", r.backend());
+        m.put("precision", r.precision());
         m.put("kernel", r.kernel());
         m.put("name", r.name());
         m.put("geometry", r.geometry());

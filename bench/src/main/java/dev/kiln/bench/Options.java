@@ -4,13 +4,18 @@ import dev.kiln.models.Zoo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /** The options of {@code ./kiln bench}. */
 public record Options(List<String> backends, double timeBudgetSeconds, Path out, boolean quick, List<Integer> batches,
-        List<Integer> gemmSizes, List<String> models, Pattern only, Path compare, boolean compareTorch, boolean help) {
+        List<Integer> gemmSizes, List<String> models, Pattern only, Path compare, boolean compareTorch, List<String> precisions,
+        Path checkJmh, Path jmhResult, boolean help) {
+
+    /** The GEMM/convolution math modes a report knows, as backends name them ({@code BackendProvider.precisions()}). */
+    public static final List<String> PRECISIONS = List.of("fp32", "tf32", "bf16");
 
     /** The models a CPU finishes in minutes. */
     public static final List<String> DEFAULT_MODELS = List.of("lenet", "alexnet", "googlenet", "resnet18");
@@ -26,7 +31,15 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
               --out DIR            where the JSON and Markdown reports go (default bench-out)
               --compare OLD.json   add the speedup of each row over the same row of an earlier run
               --compare-torch      time the same rows in PyTorch on the CPU (a Python subprocess: /usr/bin/python3
-                                   or KILN_PYTHON, with torch and torchvision) and add Kiln/PyTorch
+                                   or KILN_PYTHON, with torch and torchvision) and add Kiln/PyTorch (fp32 rows)
+              --precision LIST     math modes of GEMM and convolution to run each row in, of fp32,tf32,bf16
+                                   (default fp32, which always runs); backends without a mode (cpu, opencl)
+                                   list its rows as not run
+              --check-jmh [REPORT] instead of a run: time the GEMM rows of REPORT (default OUT/latest.json) with
+                                   JMH's GemmBenchmark and OpenBlasGemmBenchmark, print both with their spread,
+                                   and say whether they agree (exit status 1 when any does not)
+              --jmh-result FILE    with --check-jmh: compare with this JMH JSON result (./kiln jmh Gemm -rf json
+                                   -rff FILE) instead of running JMH
               --quick              a short run: 1 s per row, batch 1, GEMM up to 1024, lenet and alexnet
               --help               this text
             """;
@@ -42,6 +55,10 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
         Pattern only = null;
         Path compare = null;
         List<String> models = null;
+        List<String> precisions = List.of("fp32");
+        Path checkJmh = null;
+        Path jmhResult = null;
+        boolean check = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -54,7 +71,15 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
                 case "--quick" -> quick = true;
                 case "--help", "-h" -> help = true;
                 case "--compare-torch" -> compareTorch = true;
-                case "--backends" -> backends = split(value != null ? value : next(args, ++i, a));
+                case "--backends" -> backends = deviceNames(value != null ? value : next(args, ++i, a));
+                case "--precision", "--precisions" -> precisions = precisions(value != null ? value : next(args, ++i, a));
+                case "--check-jmh" -> {
+                    check = true;
+                    // the report is optional: --check-jmh, --check-jmh=FILE or --check-jmh FILE
+                    if (value == null && i + 1 < args.length && !args[i + 1].startsWith("-")) value = args[++i];
+                    if (value != null) checkJmh = Path.of(value);
+                }
+                case "--jmh-result" -> jmhResult = Path.of(value != null ? value : next(args, ++i, a));
                 case "--time-budget" -> budget = positive(a, value != null ? value : next(args, ++i, a));
                 case "--out" -> out = Path.of(value != null ? value : next(args, ++i, a));
                 case "--batch", "--batches" -> batches = split(value != null ? value : next(args, ++i, a)).stream()
@@ -68,8 +93,39 @@ public record Options(List<String> backends, double timeBudgetSeconds, Path out,
         double b = budget != null ? budget : quick ? 1.0 : 4.0;
         List<Integer> batchList = batches != null ? batches : quick ? List.of(1) : List.of(1, 32);
         List<Integer> sizes = quick ? List.of(256, 512, 1024) : List.of(256, 512, 1024, 2048);
+        if (check && checkJmh == null) checkJmh = out.resolve("latest.json");
+        if (jmhResult != null && !check) throw new IllegalArgumentException("--jmh-result goes with --check-jmh");
         return new Options(backends, b, out, quick, batchList, sizes,
-                models != null ? models : quick ? List.of("lenet", "alexnet") : DEFAULT_MODELS, only, compare, compareTorch, help);
+                models != null ? models : quick ? List.of("lenet", "alexnet") : DEFAULT_MODELS, only, compare, compareTorch,
+                precisions, checkJmh, jmhResult, help);
+    }
+
+    /**
+     * The modes asked for, fp32 first (it always runs: every other row is compared with it), then the
+     * others in the order given, each once.
+     */
+    static List<String> precisions(String s) {
+        LinkedHashSet<String> out = new LinkedHashSet<>(List.of("fp32"));
+        for (String p : split(s)) {
+            String name = p.toLowerCase(java.util.Locale.ROOT);
+            if (!PRECISIONS.contains(name)) {
+                throw new IllegalArgumentException("--precision: unknown precision '" + p + "'; valid: " + String.join(", ", PRECISIONS));
+            }
+            out.add(name);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Device names; a precision goes in --precision, so that every row records it in one place. */
+    private static List<String> deviceNames(String s) {
+        List<String> names = split(s);
+        for (String n : names) {
+            if (n.contains("@")) {
+                throw new IllegalArgumentException("--backends: '" + n + "': name the device without a precision and the modes with"
+                        + " --precision, e.g. --backends " + n.substring(0, n.indexOf('@')) + " --precision " + n.substring(n.indexOf('@') + 1));
+            }
+        }
+        return names;
     }
 
     public boolean selected(String rowName) { return only == null || only.matcher(rowName).find(); }

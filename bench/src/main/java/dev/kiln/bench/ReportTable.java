@@ -14,6 +14,7 @@ final class ReportTable {
     /** {@code torch}: a PyTorch peer ran (adds "vs torch"); {@code compare}: a --compare run is loaded (adds "vs old"). */
     ReportTable(Main report, boolean torch, boolean compare) {
         add("backend", -9, Row::backend);
+        add("prec", -4, Row::precision);
         add("op", -5, Row::kernel);
         add("name", -24, Row::name);
         add("batch", 5, r -> String.valueOf(r.batch()));
@@ -35,8 +36,9 @@ final class ReportTable {
 
     static final String LEGEND = """
             GFLOP/s and items/s (models: images or sequences per second) from the median; %peak: of the CPU's measured FMA peak
-            (other devices: of their best GEMM); vs BLAS: throughput / OpenBLAS on the same GEMM; vs CPU: speedup
-            over the cpu backend; vs torch: over PyTorch on the CPU (--compare-torch); vs old: over --compare.
+            (GPUs: of the best call of an 8192^3 GEMM in the row's precision; other devices: of their best GEMM row);
+            prec: the GEMM/convolution math mode; vs BLAS: throughput / OpenBLAS on the same GEMM; vs CPU: speedup over
+            the cpu backend (fp32); vs torch: over PyTorch on the CPU (--compare-torch; fp32 rows only); vs old: over --compare.
             """;
 
     void printHeader() {
@@ -46,11 +48,21 @@ final class ReportTable {
 
     void printRow(Row r) {
         if (!r.ok()) {
-            System.out.printf("%-9s %-5s %-24s %5s  FAILED: %s%n", r.backend(), r.kernel(), r.name(), r.batch(), r.error());
+            System.out.printf("%-9s %-4s %-5s %-24s %5s  FAILED: %s%n", r.backend(), r.precision(), r.kernel(), r.name(), r.batch(), r.error());
         } else {
             System.out.println(line(cells(r)));
         }
         System.out.flush();
+    }
+
+    void printNotRun(Main.NotRun n) {
+        System.out.printf("%-9s %-4s %s%n", n.backend(), String.join(",", n.precisions()), "not run: " + n.rows() + " rows per precision: " + n.reason());
+        System.out.flush();
+    }
+
+    /** {@code not run: cpu in tf32, bf16 (41 rows each): cpu computes in fp32 only}. */
+    static String notRunLine(Main.NotRun n) {
+        return "Not run: `" + n.backend() + "` in " + String.join(", ", n.precisions()) + " (" + n.rows() + " rows each): " + n.reason();
     }
 
     void printFooter() {
@@ -75,7 +87,7 @@ final class ReportTable {
     private List<String> cells(Row r) { return columns.stream().map(c -> c.cell.apply(r)).toList(); }
 
     private List<String> failedCells(Row r) {
-        List<String> c = new ArrayList<>(List.of(r.backend(), r.kernel(), r.name(), String.valueOf(r.batch()),
+        List<String> c = new ArrayList<>(List.of(r.backend(), r.precision(), r.kernel(), r.name(), String.valueOf(r.batch()),
                 "failed: " + r.error().replace('|', '/')));
         while (c.size() < columns.size()) c.add("");
         return c;

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * PyTorch on the CPU as a peer in the same run ({@code --compare-torch}): the plan goes to a small
+ * PyTorch on the CPU, in fp32, as a peer in the same run ({@code --compare-torch}): the plan goes to a small
  * Python script ({@code torch_peer.py}) on stdin, which times every row the way {@link Sampler}
  * does and prints one JSON line per row.
  */
@@ -82,12 +82,12 @@ final class TorchPeer {
         Spec spec = specs.stream().filter(s -> s.kernel().equals(kernel) && s.name().equals(name) && s.batch() == batch)
                 .findFirst().orElseThrow(() -> new IllegalStateException("torch peer answered a row not asked for: " + m));
         if (m.get("error") != null) {
-            return Row.failed(BACKEND, kernel, name, spec.geometry(), batch, spec.flops(), String.valueOf(m.get("error")));
+            return Row.failed(BACKEND, Row.FP32, kernel, name, spec.geometry(), batch, spec.flops(), String.valueOf(m.get("error")));
         }
         List<?> raw = (List<?>) m.get("samples");
         double[] samples = raw.stream().mapToDouble(x -> (Double) x).toArray();
         boolean settled = samples.length >= 10 && Sampler.isSettled(samples, samples.length);
         Sampler.Result result = new Sampler.Result((Double) m.get("first"), Stats.of(samples), settled);
-        return new Row(BACKEND, kernel, name, spec.geometry(), batch, spec.flops(), result, null);
+        return new Row(BACKEND, Row.FP32, kernel, name, spec.geometry(), batch, spec.flops(), result, null);
     }
 }

@@ -15,7 +15,7 @@ class CompareTest {
     Path dir;
 
     @Test
-    void readsTheMediansOfAnEarlierReport() throws Exception {
+    void readsTheMediansOfAnEarlierReportAsFp32() throws Exception {
         Path old = dir.resolve("old.json");
         Files.writeString(old, """
                 {"format": "kiln-bench/1", "rows": [
@@ -25,7 +25,20 @@ class CompareTest {
                 ]}
                 """);
         Map<String, Double> m = Main.loadPrevious(old);
-        assertEquals(Map.of("cpu|gemm|gemm 512|1", 2.5, "cpu|conv|alexnet.conv1|32", 40.0), m);
+        // kiln-bench/1 rows carry no precision: they ran in fp32
+        assertEquals(Map.of("cpu|fp32|gemm|gemm 512|1", 2.5, "cpu|fp32|conv|alexnet.conv1|32", 40.0), m);
+    }
+
+    @Test
+    void keysRowsByPrecision() throws Exception {
+        Path old = dir.resolve("old2.json");
+        Files.writeString(old, """
+                {"format": "kiln-bench/2", "rows": [
+                  {"backend": "cuda:0", "precision": "fp32", "kernel": "gemm", "name": "gemm 512", "batch": 1, "median_ms": 0.2},
+                  {"backend": "cuda:0", "precision": "tf32", "kernel": "gemm", "name": "gemm 512", "batch": 1, "median_ms": 0.05}
+                ]}
+                """);
+        assertEquals(Map.of("cuda:0|fp32|gemm|gemm 512|1", 0.2, "cuda:0|tf32|gemm|gemm 512|1", 0.05), Main.loadPrevious(old));
     }
 
     @Test

@@ -62,4 +62,46 @@ class OptionsTest {
         e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--only", "(["));
         assertTrue(e.getMessage().contains("--only"), e.getMessage());
     }
+
+    @Test
+    void precisionsDefaultToFp32WhichAlwaysRunsFirst() {
+        assertEquals(List.of("fp32"), Options.parse().precisions());
+        assertEquals(List.of("fp32", "tf32", "bf16"), Options.parse("--precision", "fp32,tf32,bf16").precisions());
+        assertEquals(List.of("fp32", "bf16", "tf32"), Options.parse("--precision=BF16,tf32,bf16").precisions());
+        assertEquals(List.of("fp32", "tf32"), Options.parse("--precision", "tf32").precisions());
+    }
+
+    @Test
+    void anUnknownPrecisionListsTheValidOnes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--precision", "fp32,fp16"));
+        assertEquals("--precision: unknown precision 'fp16'; valid: fp32, tf32, bf16", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--precision"));
+        assertTrue(e.getMessage().contains("needs a value"), e.getMessage());
+    }
+
+    @Test
+    void aPrecisionInADeviceNameIsSentToPrecision() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--backends", "cpu,cuda:0@tf32"));
+        assertTrue(e.getMessage().contains("--backends cuda:0 --precision tf32"), e.getMessage());
+    }
+
+    @Test
+    void checkJmhTakesAnOptionalReport() {
+        assertEquals(null, Options.parse().checkJmh());
+        assertEquals(Path.of("bench-out/latest.json"), Options.parse("--check-jmh").checkJmh());
+        assertEquals(Path.of("/tmp/o/latest.json"), Options.parse("--check-jmh", "--out", "/tmp/o").checkJmh());
+        assertEquals(Path.of("r.json"), Options.parse("--check-jmh", "r.json").checkJmh());
+        Options o = Options.parse("--check-jmh=r.json", "--jmh-result", "j.json");
+        assertEquals(Path.of("r.json"), o.checkJmh());
+        assertEquals(Path.of("j.json"), o.jmhResult());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--jmh-result", "j.json"));
+        assertTrue(e.getMessage().contains("--check-jmh"), e.getMessage());
+    }
+
+    @Test
+    void usageListsTheNewOptions() {
+        assertTrue(Options.USAGE.contains("--precision LIST"));
+        assertTrue(Options.USAGE.contains("--check-jmh"));
+        assertTrue(Options.USAGE.contains("--jmh-result"));
+    }
 }
