@@ -56,14 +56,16 @@ final class ReportTable {
     }
 
     void printNotRun(Main.NotRun n) {
-        System.out.printf("%-9s %-4s %s%n", n.backend(), String.join(",", n.precisions()), "not run: " + n.rows() + " rows per precision: " + n.reason());
+        System.out.printf("%-9s %-4s not run (%s per precision): %s%n", n.backend(), String.join(",", n.precisions()), rows(n.rows()), n.reason());
         System.out.flush();
     }
 
-    /** {@code not run: cpu in tf32, bf16 (41 rows each): cpu computes in fp32 only}. */
+    /** {@code Not run: `cpu` in tf32, bf16 (41 rows each): cpu computes in fp32 only}. */
     static String notRunLine(Main.NotRun n) {
-        return "Not run: `" + n.backend() + "` in " + String.join(", ", n.precisions()) + " (" + n.rows() + " rows each): " + n.reason();
+        return "Not run: `" + n.backend() + "` in " + String.join(", ", n.precisions()) + " (" + rows(n.rows()) + " each): " + n.reason();
     }
+
+    private static String rows(int n) { return n == 1 ? "1 row" : n + " rows"; }
 
     void printFooter() {
         System.out.println("-".repeat(width()));
