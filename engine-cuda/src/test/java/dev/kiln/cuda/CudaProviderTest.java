@@ -38,6 +38,8 @@ class CudaProviderTest {
         assertEquals(Optional.of("libcuda.so.1 not found (no NVIDIA driver on this machine)"), p.unavailableReason());
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> p.open(0));
         assertEquals("cuda: libcuda.so.1 not found (no NVIDIA driver on this machine)", e.getMessage());
+        e = assertThrows(BackendUnavailableException.class, () -> p.open(0, "tf32"));
+        assertEquals("cuda: libcuda.so.1 not found (no NVIDIA driver on this machine)", e.getMessage());
     }
 
     static boolean driverLoads() {
