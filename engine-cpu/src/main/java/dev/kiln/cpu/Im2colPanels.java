@@ -43,6 +43,17 @@ record Im2colPanels(MemorySegment segment, long offset, ConvGeometry g) implemen
         }
     }
 
+    /**
+     * Runs shorter than this are copied and zeroed by plain loops: the bulk calls' argument checks
+     * cost more than the copy for the 13- to 28-wide rows of small feature maps.
+     */
+    private static final int BULK = 64;
+
+    private static void zero(float[] out, int from, int to) {
+        if (to - from >= BULK) java.util.Arrays.fill(out, from, to, 0f);
+        else for (int i = from; i < to; i++) out[i] = 0f;
+    }
+
     /** Writes the input values that kernel tap (ky, kx) of channel plane {@code plane} meets at output positions [r0, r0 + rows). */
     void column(long plane, int ky, int kx, int r0, int rows, float[] out) {
         var p = g.p();
@@ -53,20 +64,20 @@ record Im2colPanels(MemorySegment segment, long offset, ConvGeometry g) implemen
             int oy = pos / ow, ox = pos % ow, run = Math.min(ow - ox, end - pos), at = pos - r0;
             int iy = oy * sh + dy;
             if (iy < 0 || iy >= h) {
-                java.util.Arrays.fill(out, at, at + run, 0f);
+                zero(out, at, at + run);
             } else {
                 long row = plane + (long) iy * w;
                 // ox + t lands inside the row for t in [lo, hi)
                 int lo = Math.clamp(Math.ceilDiv(-dx - ox * sw, sw), 0, run);
                 int hi = Math.clamp(Math.ceilDiv(w - dx - ox * sw, sw), lo, run);
-                java.util.Arrays.fill(out, at, at + lo, 0f);
+                zero(out, at, at + lo);
                 int ix = (ox + lo) * sw + dx;
-                if (sw == 1) {
+                if (sw == 1 && hi - lo >= BULK) {
                     MemorySegment.copy(segment, F, (row + ix) * 4, out, at + lo, hi - lo);
                 } else {
                     for (int t = lo; t < hi; t++, ix += sw) out[at + t] = segment.getAtIndex(F, row + ix);
                 }
-                java.util.Arrays.fill(out, at + hi, at + run, 0f);
+                zero(out, at + hi, at + run);
             }
             pos += run;
         }
