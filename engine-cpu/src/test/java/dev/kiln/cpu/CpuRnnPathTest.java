@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * {@link CpuRnn} where the conformance kit's small cases do not reach: long sequences (T up to 50),
  * hidden sizes off the vector width (1, 7, 33), batch 1 (GEMV recurrence) and 17 (GEMM recurrence
- * on prepacked W_hh, parallel gate passes), two bidirectional layers, every gradient; against an
+ * on prepacked W_hh, parallel gate passes), two and three bidirectional layers, every gradient; against an
  * analytic float64 BPTT ({@link RnnBackpropReference}, itself checked against central differences),
  * with the Vector API kernels and the scalar ones. Also: the reserve is the composite's layout (each
  * backward reads the other's forward), the same bits at 1, 2 and 3 threads and before and after the
@@ -170,7 +170,8 @@ class CpuRnnPathTest {
         List<Arguments> out = new ArrayList<>();
         int[][] shapes = {  // layers, bidirectional (0/1), T, N, in, H
                 {1, 0, 1, 1, 5, 1}, {1, 0, 50, 1, 3, 7}, {1, 0, 50, 17, 4, 7}, {1, 0, 7, 17, 9, 33},
-                {2, 1, 7, 1, 6, 33}, {2, 1, 7, 17, 3, 1}, {2, 1, 13, 17, 5, 33}, {1, 1, 50, 1, 2, 33}};
+                {2, 1, 7, 1, 6, 33}, {2, 1, 7, 17, 3, 1}, {2, 1, 13, 17, 5, 33}, {1, 1, 50, 1, 2, 33},
+                {3, 1, 5, 3, 4, 7}};  // three layers: inference alternates its two layer buffers
         for (RnnParams.Mode mode : RnnParams.Mode.values()) {
             for (int[] s : shapes) out.add(Arguments.of(mode, s[0], s[1] == 1, s[2], s[3], s[4], s[5]));
         }
