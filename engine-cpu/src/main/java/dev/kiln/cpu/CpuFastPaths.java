@@ -7,10 +7,14 @@ import dev.kiln.DType;
 import dev.kiln.LrnParams;
 import dev.kiln.NormResult;
 import dev.kiln.Pool2dParams;
+import dev.kiln.RnnGrads;
+import dev.kiln.RnnParams;
+import dev.kiln.RnnResult;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.spi.FastPaths;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * The CPU backend's fast paths: linear layers and convolutions as one {@link Gemm} each with the bias
@@ -27,12 +31,21 @@ final class CpuFastPaths implements FastPaths {
      */
     static final int GEMV_ROWS = 8;
 
+    /** {@code -Dkiln.cpu.rnn=false} sends LSTM and GRU to the composite (for comparisons). */
+    static final boolean RNN = !"false".equalsIgnoreCase(System.getProperty("kiln.cpu.rnn"));
+
     private final Gemm gemm;
     private final F32Kernels kernels;
+    private final CpuRnn rnn;
 
     CpuFastPaths(Gemm gemm, F32Kernels kernels) {
+        this(gemm, kernels, VectorSupport.rnnKernels(kernels != ScalarF32Kernels.INSTANCE));
+    }
+
+    CpuFastPaths(Gemm gemm, F32Kernels kernels, RnnKernels rnnKernels) {
         this.gemm = gemm;
         this.kernels = kernels;
+        this.rnn = new CpuRnn(gemm, kernels, rnnKernels);
     }
 
     static MemorySegment seg(Tensor t) { return ((CpuBuffer) t.view().buffer()).segment(); }
@@ -258,5 +271,27 @@ final class CpuFastPaths implements FastPaths {
     public Tensor lrn(Tensor x, LrnParams p) {
         if (!dense(x) || x.rank() < 2) return FastPaths.super.lrn(x, p);
         return Normalization.lrn(x, p);
+    }
+
+    // ---- recurrent ----
+
+    /** Whether {@link CpuRnn} takes this call: contiguous operands and a non-empty sequence. */
+    private static boolean rnnApplies(Tensor x, List<Tensor> weights, Tensor... others) {
+        return RNN && x.dim(0) > 0 && x.dim(1) > 0 && dense(x) && dense(others) && dense(weights.toArray(Tensor[]::new));
+    }
+
+    @Override
+    public RnnResult rnn(RnnParams p, Tensor x, Tensor h0, Tensor c0, List<Tensor> weights, boolean training) {
+        if (!rnnApplies(x, weights, h0, c0)) return FastPaths.super.rnn(p, x, h0, c0, weights, training);
+        return rnn.forward(p, x, h0, c0, weights, training);
+    }
+
+    @Override
+    public RnnGrads rnnBackward(RnnParams p, Tensor x, Tensor h0, Tensor c0, List<Tensor> weights, RnnResult forward, Tensor gradOutput,
+                                Tensor gradHN, Tensor gradCN) {
+        if (!rnnApplies(x, weights, h0, c0, forward.reserve(), gradOutput, gradHN, gradCN)) {
+            return FastPaths.super.rnnBackward(p, x, h0, c0, weights, forward, gradOutput, gradHN, gradCN);
+        }
+        return rnn.backward(p, x, h0, c0, weights, forward, gradOutput, gradHN, gradCN);
     }
 }

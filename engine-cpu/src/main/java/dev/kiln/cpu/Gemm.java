@@ -104,6 +104,9 @@ final class Gemm {
         Parallel.invokeAll(actions);
     }
 
+    /** Packs B (N x K, batch entry 0) once, for products that reuse it: see {@link PackedPanels}. */
+    PackedPanels prepack(Panels b, int n, int k) { return PackedPanels.of(b, n, k, nr, roundUp(NC, nr)); }
+
     private static long tasks(int batches, int m, int n, int mSpan, int nc) {
         return (long) batches * ceilDiv(m, mSpan) * ceilDiv(n, nc);
     }
@@ -125,9 +128,18 @@ final class Gemm {
         float[] biasValues = bias == null ? null : bias.values();
         int biasRow = bias == null ? 0 : bias.perRow(), biasCol = bias == null ? 0 : bias.perColumn();
         long rs = c.rowStride(), cst = c.colStride();
+        PackedPanels prepacked = b instanceof PackedPanels pp && pp.panelWidth() == nr ? pp : null;
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kc = Math.min(KC, k - k0);
-            b.pack(bi, n0, nc, k0, kc, nr, bp, p[3]);
+            // a prepacked B is read where it lies; any other B is packed into this thread's buffer
+            float[] bArr = bp;
+            int bBase = 0;
+            if (prepacked != null) {
+                bArr = prepacked.data();
+                bBase = prepacked.blockOffset(n0, k0, kc);
+            } else {
+                b.pack(bi, n0, nc, k0, kc, nr, bp, p[3]);
+            }
             float bet = k0 == 0 ? beta : 1f;
             float[] bv = k0 == 0 ? biasValues : null;  // the bias joins C once, with beta
             for (int m0 = mStart; m0 < mEnd; m0 += mcBlock) {
@@ -140,7 +152,7 @@ final class Gemm {
                     for (int i = 0; i < mc; i += mr) {
                         int mv = Math.min(mr, mc - i);
                         int biasOff = bv == null ? 0 : bias.offset(bi, m0 + i, n0 + j);
-                        kernel.tile(kc, ap, (i / mr) * kc * mr, bp, bo, cs, cBase + i * rs + j * cst, rs, cst, mv, nv, alpha, bet, acc,
+                        kernel.tile(kc, ap, (i / mr) * kc * mr, bArr, bBase + bo, cs, cBase + i * rs + j * cst, rs, cst, mv, nv, alpha, bet, acc,
                                 bv, biasOff, biasRow, biasCol);
                     }
                 }

@@ -28,6 +28,10 @@ final class VectorSupport {
         return vector && AVAILABLE ? (GemmKernel) load("dev.kiln.cpu.VectorGemmKernel") : new ScalarGemmKernel();
     }
 
+    static RnnKernels rnnKernels(boolean vector) {
+        return vector && AVAILABLE ? (RnnKernels) load("dev.kiln.cpu.VectorRnnKernels") : ScalarRnnKernels.INSTANCE;
+    }
+
     private static Object load(String name) {
         try {
             return Class.forName(name).getDeclaredConstructor().newInstance();
