@@ -22,18 +22,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A training step of each zoo model on a backend: four SGD steps on one fixed batch make the loss
- * fall, and a backend other than the CPU follows the CPU backend's loss curve (not checked for the two
- * batch-norm networks, see their cases). Models are built
+ * fall, and a backend other than the CPU follows the CPU backend's loss curve (GoogLeNet for its first
+ * two losses only, see its case). Models are built
  * smaller than their defaults (fewer classes, smaller images and vocabularies, no dropout, so the
  * curve is deterministic); VGG is left out for its 100M-parameter classifier.
  */
 abstract class ZooTrainingTest extends KilnTestCase {
     /** Relative difference allowed between two backends' losses after four F32 training steps. */
     static final double CURVE_TOLERANCE = 1e-3;
+    static final int STEPS = 4;
 
-    record Case(String name, Function<Device, Module> build, BiFunction<Device, Integer, Tensor> input, double lr, boolean sameCurve) {
+    /** {@code comparedSteps}: how many leading losses of the curve must match the CPU backend's. */
+    record Case(String name, Function<Device, Module> build, BiFunction<Device, Integer, Tensor> input, double lr, int comparedSteps) {
         Case(String name, Function<Device, Module> build, BiFunction<Device, Integer, Tensor> input, double lr) {
-            this(name, build, input, lr, true);
+            this(name, build, input, lr, STEPS);
         }
 
         @Override public String toString() { return name; }
@@ -55,11 +57,11 @@ abstract class ZooTrainingTest extends KilnTestCase {
         return Stream.of(
                 new Case("lenet", d -> LeNet5.builder(d).build(), images(1, 32, 32), 0.05),
                 new Case("alexnet", d -> AlexNet.builder(d).numClasses(10).dropout(0).build(), images(3, 64, 64), 0.01),
-                // Batch norm over a batch of 2 makes these two curves ill-conditioned: rounding alone (OpenCL with
-                // CLBlast or with its own GEMM) moves ResNet-18's loss after one step by 3%. Only the falling loss
-                // is checked for them; docs/training.md has the measurements.
-                new Case("googlenet", d -> GoogLeNet.builder(d).numClasses(10).dropout(0).build(), images(3, 112, 112), 0.01, false),
-                new Case("resnet18", d -> ResNet.builder(d).depth(18).numClasses(10).build(), images(3, 64, 64), 0.01, false),
+                // From its third loss on, GoogLeNet's curve (batch norm over a batch of 2) is set by rounding: the CPU
+                // backend itself, with its scalar kernels or with Winograd convolutions, moves the third loss by 4%
+                // and the fourth by 20% (docs/training.md). The first two losses are stable and are compared.
+                new Case("googlenet", d -> GoogLeNet.builder(d).numClasses(10).dropout(0).build(), images(3, 112, 112), 0.01, 2),
+                new Case("resnet18", d -> ResNet.builder(d).depth(18).numClasses(10).build(), images(3, 64, 64), 0.01),
                 new Case("nin", d -> NiN.builder(d).build(), images(1, 96, 96), 0.01),
                 new Case("lstm-lm", d -> RnnLanguageModel.builder(d).vocab(40).embed(16).hidden(24).layers(2).dropout(0).build(),
                         tokens(40, 6), 0.5),
@@ -74,7 +76,7 @@ abstract class ZooTrainingTest extends KilnTestCase {
 
     /** Losses of four SGD steps (momentum 0.9) on one batch, with targets fixed from the first output's shape. */
     static double[] lossCurve(Case c, Device d) {
-        double[] losses = new double[4];
+        double[] losses = new double[STEPS];
         try (Module model = c.build().apply(d); Tensor x = c.input().apply(d, 5)) {
             model.train(true);
             SGD sgd = new SGD(model.parameters(), c.lr(), 0.9, 0, 0, false);
@@ -110,9 +112,9 @@ abstract class ZooTrainingTest extends KilnTestCase {
         double[] curve = lossCurve(c, device());
         for (double l : curve) assertTrue(Double.isFinite(l), c + ": loss " + java.util.Arrays.toString(curve));
         assertTrue(curve[curve.length - 1] < curve[0], c + ": the loss did not fall over four steps: " + java.util.Arrays.toString(curve));
-        if (!device().name().equals("cpu") && c.sameCurve()) {
+        if (!device().name().equals("cpu")) {
             double[] cpu = lossCurve(c, Kiln.device("cpu"));
-            for (int i = 0; i < curve.length; i++) {
+            for (int i = 0; i < c.comparedSteps(); i++) {
                 assertEquals(cpu[i], curve[i], CURVE_TOLERANCE * Math.max(1, Math.abs(cpu[i])),
                         c + " step " + i + ": " + device() + " curve " + java.util.Arrays.toString(curve) + " vs cpu " + java.util.Arrays.toString(cpu));
             }
