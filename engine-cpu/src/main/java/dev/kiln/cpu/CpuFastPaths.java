@@ -2,6 +2,8 @@ package dev.kiln.cpu;
 
 import static dev.kiln.cpu.Elem.F;
 
+import dev.kiln.AttentionGrads;
+import dev.kiln.AttentionResult;
 import dev.kiln.Conv2dParams;
 import dev.kiln.DType;
 import dev.kiln.LrnParams;
@@ -15,7 +17,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * The CPU backend's fast paths: linear layers and convolutions as one {@link Gemm} each with the bias
  * fused into the write-back (no im2col matrix in memory), and direct loops, parallel over planes or
- * rows, for pooling, softmax, batch-norm inference and LRN. An operand that is not contiguous takes
+ * rows, for pooling, softmax, batch-norm inference and LRN; attention blocked with a fused online
+ * softmax ({@link FlashAttention}), reading its operands through their strides. An operand that is not contiguous takes
  * the composite default. Every loop has a fixed order of operations, so results do not depend on
  * threads or JIT tier.
  */
@@ -29,10 +32,12 @@ final class CpuFastPaths implements FastPaths {
 
     private final Gemm gemm;
     private final F32Kernels kernels;
+    private final FlashAttention attention;
 
-    CpuFastPaths(Gemm gemm, F32Kernels kernels) {
+    CpuFastPaths(Gemm gemm, F32Kernels kernels, AttentionTiles attentionTiles) {
         this.gemm = gemm;
         this.kernels = kernels;
+        this.attention = new FlashAttention(attentionTiles);
     }
 
     static MemorySegment seg(Tensor t) { return ((CpuBuffer) t.view().buffer()).segment(); }
@@ -258,5 +263,20 @@ final class CpuFastPaths implements FastPaths {
     public Tensor lrn(Tensor x, LrnParams p) {
         if (!dense(x) || x.rank() < 2) return FastPaths.super.lrn(x, p);
         return Normalization.lrn(x, p);
+    }
+
+    // ---- attention ----
+
+    @Override
+    public AttentionResult attention(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale) {
+        if (!FlashAttention.handles(q, k)) return FastPaths.super.attention(q, k, v, mask, causal, scale);
+        return attention.forward(q, k, v, mask, causal, scale);
+    }
+
+    @Override
+    public AttentionGrads attentionBackward(Tensor gradOut, Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale,
+                                            AttentionResult forward) {
+        if (!FlashAttention.handles(q, k)) return FastPaths.super.attentionBackward(gradOut, q, k, v, mask, causal, scale, forward);
+        return attention.backward(gradOut, q, k, v, mask, causal, scale, forward);
     }
 }

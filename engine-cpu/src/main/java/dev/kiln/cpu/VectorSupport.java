@@ -28,6 +28,10 @@ final class VectorSupport {
         return vector && AVAILABLE ? (GemmKernel) load("dev.kiln.cpu.VectorGemmKernel") : new ScalarGemmKernel();
     }
 
+    static AttentionTiles attentionTiles(boolean vector) {
+        return vector && AVAILABLE ? (AttentionTiles) load("dev.kiln.cpu.VectorAttentionTiles") : ScalarAttentionTiles.INSTANCE;
+    }
+
     private static Object load(String name) {
         try {
             return Class.forName(name).getDeclaredConstructor().newInstance();
