@@ -18,6 +18,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The pure-Java CPU device.
@@ -48,6 +49,7 @@ public final class CpuBackend implements Backend {
     private final Gemm gemm;
     private final boolean vector;
     private final CpuFastPaths fastPaths;
+    private final AtomicLong highWater = new AtomicLong();
 
     /** A backend using the Vector API when {@code vector} is true and the module is present; scalar loops otherwise. */
     CpuBackend(boolean vector) {
@@ -56,7 +58,7 @@ public final class CpuBackend implements Backend {
         this.elementwise = new Elementwise(k);
         this.reductions = new Reductions(k);
         this.gemm = new Gemm(VectorSupport.gemmKernel(this.vector));
-        this.fastPaths = new CpuFastPaths(gemm, k);
+        this.fastPaths = new CpuFastPaths(gemm, k, VectorSupport.rnnKernels(this.vector), VectorSupport.attentionTiles(this.vector));
         this.allocator = new CachingAllocator<>("cpu", new CachingAllocator.Device<>() {
             @Override
             public CpuBuffer allocate(long bytes) {
@@ -91,8 +93,16 @@ public final class CpuBackend implements Backend {
     @Override
     public Buffer allocate(long bytes) {
         if (bytes < 0) throw new KilnException("allocate: negative size " + bytes + " bytes");
-        return allocator.allocate(bytes);
+        CpuBuffer b = allocator.allocate(bytes);
+        highWater.accumulateAndGet(allocator.bytesInUse(), Math::max);
+        return b;
     }
+
+    /**
+     * Restarts the high-water mark of {@link #bytesInUse()} at its current value and returns the mark
+     * it had: a test brackets a call with two of these to see the most device memory held during it.
+     */
+    long resetHighWater() { return highWater.getAndSet(allocator.bytesInUse()); }
 
     @Override
     public void free(Buffer buffer) { allocator.free(own("free", buffer)); }

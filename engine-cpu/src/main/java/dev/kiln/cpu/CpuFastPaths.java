@@ -2,6 +2,8 @@ package dev.kiln.cpu;
 
 import static dev.kiln.cpu.Elem.F;
 
+import dev.kiln.AttentionGrads;
+import dev.kiln.AttentionResult;
 import dev.kiln.Conv2dParams;
 import dev.kiln.DType;
 import dev.kiln.LrnParams;
@@ -19,7 +21,8 @@ import java.util.List;
 /**
  * The CPU backend's fast paths: linear layers and convolutions as one {@link Gemm} each with the bias
  * fused into the write-back (no im2col matrix in memory), and direct loops, parallel over planes or
- * rows, for pooling, softmax, batch-norm inference and LRN. An operand that is not contiguous takes
+ * rows, for pooling, softmax, batch-norm inference and LRN; attention blocked with a fused online
+ * softmax ({@link FlashAttention}), reading its operands through their strides. An operand that is not contiguous takes
  * the composite default. Every loop has a fixed order of operations, so results do not depend on
  * threads or JIT tier.
  */
@@ -37,15 +40,14 @@ final class CpuFastPaths implements FastPaths {
     private final Gemm gemm;
     private final F32Kernels kernels;
     private final CpuRnn rnn;
+    private final FlashAttention attention;
 
-    CpuFastPaths(Gemm gemm, F32Kernels kernels) {
-        this(gemm, kernels, VectorSupport.rnnKernels(kernels != ScalarF32Kernels.INSTANCE));
-    }
-
-    CpuFastPaths(Gemm gemm, F32Kernels kernels, RnnKernels rnnKernels) {
+    /** One flavour (Vector API or scalar) of every kernel family: the backend passes all of one kind. */
+    CpuFastPaths(Gemm gemm, F32Kernels kernels, RnnKernels rnnKernels, AttentionTiles attentionTiles) {
         this.gemm = gemm;
         this.kernels = kernels;
         this.rnn = new CpuRnn(gemm, kernels, rnnKernels);
+        this.attention = new FlashAttention(attentionTiles);
     }
 
     static MemorySegment seg(Tensor t) { return ((CpuBuffer) t.view().buffer()).segment(); }
@@ -293,5 +295,20 @@ final class CpuFastPaths implements FastPaths {
             return FastPaths.super.rnnBackward(p, x, h0, c0, weights, forward, gradOutput, gradHN, gradCN);
         }
         return rnn.backward(p, x, h0, c0, weights, forward, gradOutput, gradHN, gradCN);
+    }
+
+    // ---- attention ----
+
+    @Override
+    public AttentionResult attention(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale) {
+        if (!FlashAttention.handles(q, k)) return FastPaths.super.attention(q, k, v, mask, causal, scale);
+        return attention.forward(q, k, v, mask, causal, scale);
+    }
+
+    @Override
+    public AttentionGrads attentionBackward(Tensor gradOut, Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale,
+                                            AttentionResult forward) {
+        if (!FlashAttention.handles(q, k)) return FastPaths.super.attentionBackward(gradOut, q, k, v, mask, causal, scale, forward);
+        return attention.backward(gradOut, q, k, v, mask, causal, scale, forward);
     }
 }

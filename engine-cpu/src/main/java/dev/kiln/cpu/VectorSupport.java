@@ -32,6 +32,10 @@ final class VectorSupport {
         return vector && AVAILABLE ? (RnnKernels) load("dev.kiln.cpu.VectorRnnKernels") : ScalarRnnKernels.INSTANCE;
     }
 
+    static AttentionTiles attentionTiles(boolean vector) {
+        return vector && AVAILABLE ? (AttentionTiles) load("dev.kiln.cpu.VectorAttentionTiles") : ScalarAttentionTiles.INSTANCE;
+    }
+
     private static Object load(String name) {
         try {
             return Class.forName(name).getDeclaredConstructor().newInstance();

@@ -29,8 +29,9 @@ class CpuFastPathsTest {
     private final Random rnd = new Random(seed);
 
     private static List<CpuFastPaths> flavours() {
-        return List.of(new CpuFastPaths(new Gemm(VectorSupport.gemmKernel(true)), VectorSupport.f32Kernels(true)),
-                new CpuFastPaths(new Gemm(new ScalarGemmKernel()), ScalarF32Kernels.INSTANCE));
+        return List.of(new CpuFastPaths(new Gemm(VectorSupport.gemmKernel(true)), VectorSupport.f32Kernels(true), VectorSupport.rnnKernels(true),
+                        VectorSupport.attentionTiles(true)),
+                new CpuFastPaths(new Gemm(new ScalarGemmKernel()), ScalarF32Kernels.INSTANCE, ScalarRnnKernels.INSTANCE, ScalarAttentionTiles.INSTANCE));
     }
 
     private double[] gaussian(int n) {
