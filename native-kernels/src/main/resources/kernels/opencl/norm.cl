@@ -34,8 +34,10 @@ __kernel void lrn_forward(long n, int C, long inner, int size, float alpha, floa
 }
 
 // Layer norm over the last `len` elements of contiguous F32 rows, one work item per row (a CPU
-// driver vectorizes across rows). Two passes over the row: the mean, then the variance of x - mean,
-// so a large mean does not cancel the variance. mean and rstd hold one value per row.
+// driver vectorizes across rows). Two passes over the row: a Kahan-summed mean, then the variance of
+// x - mean with the mean corrected by the residual sum of x - mean (the corrected two-pass
+// algorithm), so a mean large against the spread neither cancels the variance nor shifts the
+// output. mean and rstd hold one value per row.
 __kernel void layer_norm_forward(long rows, long len, float eps, __global const float* x, long offX,
                                  int hasWeight, __global const float* weight, long offW,
                                  int hasBias, __global const float* bias, long offB,
@@ -45,15 +47,22 @@ __kernel void layer_norm_forward(long rows, long len, float eps, __global const 
     if (r >= rows) return;
     __global const float* xr = x + offX + r * len;
     __global float* yr = y + offY + r * len;
-    float sum = 0.0f;
-    for (long i = 0; i < len; i++) sum += xr[i];
+    float sum = 0.0f, lost = 0.0f;
+    for (long i = 0; i < len; i++) {
+        float t = xr[i] - lost, next = sum + t;
+        lost = (next - sum) - t;
+        sum = next;
+    }
     float mu = sum / (float) len;
-    float sq = 0.0f;
+    float residual = 0.0f, sq = 0.0f;
     for (long i = 0; i < len; i++) {
         float d = xr[i] - mu;
+        residual += d;
         sq = fma(d, d, sq);
     }
-    float rs = rsqrt(sq / (float) len + eps);
+    const float shift = residual / (float) len;
+    mu += shift;
+    float rs = rsqrt(fmax(sq / (float) len - shift * shift, 0.0f) + eps);
     for (long i = 0; i < len; i++) {
         float v = (xr[i] - mu) * rs;
         if (hasWeight) v *= weight[offW + i];
