@@ -130,6 +130,7 @@ final class ClDiscovery {
                 deviceString(device, CL_DRIVER_VERSION).trim(), gpu, deviceLong(device, CL_DEVICE_GLOBAL_MEM_SIZE),
                 deviceLong(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE), devicePointer(device, CL_DEVICE_MAX_WORK_GROUP_SIZE),
                 deviceLong(device, CL_DEVICE_LOCAL_MEM_SIZE), deviceInt(device, CL_DEVICE_MAX_COMPUTE_UNITS),
+                deviceInt(device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT),
                 new HashSet<>(Arrays.asList(ext.trim().split("\\s+"))));
     }
 

@@ -8,24 +8,40 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The batched F32 matmul primitive: CLBlast when it is installed and the views are BLAS layouts,
- * else gemm.cl's tiled kernel (64x64 local-memory tiles, 4x4 register blocks), or its
- * one-work-item-per-element kernel on devices whose work groups are too small for the tiles.
+ * else on CPU devices gemm_packed.cl (packed panels, register blocks as wide as the device's float
+ * vectors, see {@link PackedGemm}), on GPUs gemm.cl's tiled kernel (64x64 local-memory tiles, 4x4
+ * register blocks), or its one-work-item-per-element kernel on devices whose work groups are too
+ * small for the tiles.
  */
 final class Gemm {
     private static final int TILE = 64, THREADS = 16;
 
+    /** The backend's own kernels; -Dkiln.opencl.gemm=packed|tiled|simple forces one. */
+    enum Kernel { PACKED, TILED, SIMPLE }
+
     private final OpenClBackend backend;
-    private final boolean tiled;
+    private final PackedGemm packed;
+    private final boolean tiledFits;
+    private volatile Kernel kernel;
     private volatile boolean clblastEnabled = true;
     private final AtomicLong clblastCalls = new AtomicLong();
 
     Gemm(OpenClBackend backend) {
         this.backend = backend;
         DeviceInfo device = backend.device();
-        // The tiled kernel needs 16x16 work groups and 8.5 KiB of local memory; -Dkiln.opencl.gemm=simple forces the other.
-        tiled = !"simple".equals(System.getProperty("kiln.opencl.gemm"))
-                && device.maxWorkGroupSize() >= THREADS * THREADS && device.localMemBytes() >= 16 * 1024;
+        packed = new PackedGemm(backend);
+        // The tiled kernel needs 16x16 work groups and 8.5 KiB of local memory, the packed one 8x8 groups.
+        tiledFits = device.maxWorkGroupSize() >= THREADS * THREADS && device.localMemBytes() >= 16 * 1024;
+        String forced = System.getProperty("kiln.opencl.gemm");
+        kernel = forced != null ? Kernel.valueOf(forced.toUpperCase(java.util.Locale.ROOT))
+                : !device.gpu() && device.maxWorkGroupSize() >= 64 ? Kernel.PACKED
+                : tiledFits ? Kernel.TILED : Kernel.SIMPLE;
     }
+
+    /** Lets tests run each of the kernels on whatever device they have. */
+    void useKernel(Kernel k) { kernel = k; }
+
+    Kernel kernel() { return kernel; }
 
     void matmul(View a, View b, View c, float alpha, float beta) {
         String name = "matmul";
@@ -42,6 +58,13 @@ final class Gemm {
         }
         if (batch == 0 || m == 0 || n == 0) return;
         if (k > 0 && clblast(a, b, c, alpha, beta, ab, bb, cb)) return;
+        Kernel use = kernel;
+        if (use == Kernel.PACKED && k > 0) {
+            packed.matmul(a, b, c, alpha, beta, ab, bb, cb);
+            return;
+        }
+        // K = 0 (c = beta c) needs no panels: the tiled kernel does it in one pass
+        boolean tiled = use != Kernel.SIMPLE && tiledFits;
         long program = backend.programs().get("gemm.cl", "");
         KernelCall call = backend.ctx().kernel(program, tiled ? "gemm_tiled" : "gemm_simple")
                 .i32(m).i32(n).i32(k).f32(alpha).f32(beta)

@@ -332,6 +332,11 @@ public final class OpenClBackend implements Backend {
     /** Lets tests run the backend's own GEMM kernels while CLBlast is installed. */
     void useClBlast(boolean use) { gemm.useClBlast(use); }
 
+    /** Lets tests run each of the backend's GEMM kernels on whatever device they have. */
+    void useGemmKernel(Gemm.Kernel k) { gemm.useKernel(k); }
+
+    Gemm.Kernel gemmKernel() { return gemm.kernel(); }
+
     /** GEMMs that went through CLBlast, for tests. */
     long clblastCalls() { return gemm.clblastCalls(); }
 

@@ -2,6 +2,8 @@ package dev.kiln.opencl;
 
 import dev.kiln.DType;
 import dev.kiln.LrnParams;
+import dev.kiln.NormGrads;
+import dev.kiln.NormResult;
 import dev.kiln.Pool2dParams;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
@@ -11,7 +13,8 @@ import dev.kiln.spi.FastPaths;
  * OpenCL kernels for the fast paths that pay most against their composition from primitives: the
  * softmax family (one pass per row instead of five primitive launches) and max/average pooling
  * forward and backward (one kernel instead of window copies and reductions), batch norm with running
- * statistics and local response norm (one kernel each). Everything else keeps the
+ * statistics, local response norm and layer norm forward and backward (one kernel per pass, one
+ * work item per row). Everything else keeps the
  * composite default. Arguments arrive validated by {@link dev.kiln.Functional} (F32, contiguous).
  */
 final class OpenClFastPaths implements FastPaths {
@@ -152,6 +155,79 @@ final class OpenClFastPaths implements FastPaths {
             call.launch1d(n);
         }
         return y.markWritten();
+    }
+
+    @Override
+    public NormResult layerNorm(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps) {
+        int[] d = x.shape().dims();
+        long len = normalizedLength(d, normalizedDims), rows = len == 0 ? 0 : x.numel() / len;
+        Tensor y = x.device().empty(DType.F32, d);
+        Tensor mean = x.device().empty(DType.F32, statShape(d, normalizedDims));
+        Tensor rstd = x.device().empty(DType.F32, statShape(d, normalizedDims));
+        if (rows > 0) {
+            long program = backend.programs().get("norm.cl", "");
+            KernelCall call = backend.ctx().kernel(program, "layer_norm_forward").i64(rows).i64(len).f32((float) eps);
+            tensorArg(call, x);
+            call.i32(weight != null ? 1 : 0);
+            tensorArg(call, weight != null ? weight : x);
+            call.i32(bias != null ? 1 : 0);
+            tensorArg(call, bias != null ? bias : x);
+            tensorArg(call, y);
+            tensorArg(call, mean);
+            tensorArg(call, rstd);
+            call.launch1d(rows);
+        }
+        return new NormResult(y.markWritten(), mean.markWritten(), rstd.markWritten());
+    }
+
+    @Override
+    public NormGrads layerNormBackward(Tensor gradOut, Tensor x, NormResult forward, Tensor weight, Tensor bias, int normalizedDims) {
+        int[] d = x.shape().dims();
+        long len = normalizedLength(d, normalizedDims), rows = len == 0 ? 0 : x.numel() / len;
+        int[] paramShape = java.util.Arrays.copyOfRange(d, d.length - normalizedDims, d.length);
+        Tensor dx = x.device().empty(DType.F32, d);
+        Tensor dw = weight != null ? x.device().empty(DType.F32, paramShape) : null;
+        Tensor db = bias != null ? x.device().empty(DType.F32, paramShape) : null;
+        long program = backend.programs().get("norm.cl", "");
+        if (rows > 0) {
+            KernelCall call = backend.ctx().kernel(program, "layer_norm_backward_input").i64(rows).i64(len);
+            tensorArg(call, gradOut);
+            tensorArg(call, x);
+            tensorArg(call, forward.mean());
+            tensorArg(call, forward.rstd());
+            call.i32(weight != null ? 1 : 0);
+            tensorArg(call, weight != null ? weight : x);
+            tensorArg(call, dx);
+            call.launch1d(rows);
+        }
+        if (len > 0 && (dw != null || db != null)) {
+            // with no rows the sums are empty: the kernel writes zeros
+            KernelCall call = backend.ctx().kernel(program, "layer_norm_backward_params").i64(rows).i64(len);
+            tensorArg(call, gradOut);
+            tensorArg(call, x);
+            tensorArg(call, forward.mean());
+            tensorArg(call, forward.rstd());
+            call.i32(dw != null ? 1 : 0);
+            tensorArg(call, dw != null ? dw : dx);
+            call.i32(db != null ? 1 : 0);
+            tensorArg(call, db != null ? db : dx);
+            call.launch1d(len);
+        }
+        return new NormGrads(dx.markWritten(), dw == null ? null : dw.markWritten(), db == null ? null : db.markWritten());
+    }
+
+    /** Elements per row of layer norm: the product of the last {@code k} extents. */
+    private static long normalizedLength(int[] d, int k) {
+        long len = 1;
+        for (int i = d.length - k; i < d.length; i++) len *= d[i];
+        return len;
+    }
+
+    /** The shape of layer norm's mean and rstd: x's shape with the normalized axes kept as 1. */
+    private static int[] statShape(int[] d, int k) {
+        int[] s = d.clone();
+        for (int i = d.length - k; i < d.length; i++) s[i] = 1;
+        return s;
     }
 
     /** Elements per channel of an [N, C, ...] tensor. */

@@ -210,6 +210,76 @@ class OpenClFastPathsTest extends OpenClTestSupport {
         assertEquals(base, device.bytesInUse(), "device bytes after closing every tensor" + seedNote());
     }
 
+    /**
+     * Layer norm on long rows whose mean (100) is large against their spread (1), where a one-pass
+     * or uncompensated float mean would shift every output; forward (out, mean, rstd) and backward
+     * (input, weight and bias gradients) against float64 formulas, with and without the affine part.
+     */
+    @Test
+    void layerNormLongRowsWithALargeMean() {
+        long base = device.bytesInUse();
+        double eps = 1e-5;
+        for (int[] shape : new int[][] {{2, 1000}, {3, 4, 129}, {5, 1}}) {
+            for (int k : new int[] {1, 2}) {
+                if (k > shape.length) continue;
+                int len = 1;
+                for (int d = shape.length - k; d < shape.length; d++) len *= shape[d];
+                int n = 1;
+                for (int d : shape) n *= d;
+                int rows = n / len;
+                int[] pShape = java.util.Arrays.copyOfRange(shape, shape.length - k, shape.length);
+                float[] xs = random(rnd, n, 1), gs = random(rnd, n, 1), ws = random(rnd, len, 2), bs = random(rnd, len, 1);
+                for (int i = 0; i < n; i++) xs[i] += 100f;
+                for (boolean affine : new boolean[] {true, false}) {
+                    double[] out = new double[n], mean = new double[rows], rstd = new double[rows];
+                    double[] dx = new double[n], dxScale = new double[n], dw = new double[len], db = new double[len];
+                    for (int r = 0; r < rows; r++) {
+                        double m = 0, v = 0;
+                        for (int i = 0; i < len; i++) m += xs[r * len + i];
+                        m /= len;
+                        for (int i = 0; i < len; i++) v += (xs[r * len + i] - m) * (xs[r * len + i] - m);
+                        double rs = 1 / Math.sqrt(v / len + eps);
+                        mean[r] = m;
+                        rstd[r] = rs;
+                        double mg = 0, mgx = 0, amg = 0, amgx = 0;
+                        for (int i = 0; i < len; i++) {
+                            int e = r * len + i;
+                            double xhat = (xs[e] - m) * rs, g = affine ? gs[e] * ws[i] : gs[e];
+                            out[e] = affine ? xhat * ws[i] + bs[i] : xhat;
+                            mg += g / len;
+                            mgx += g * xhat / len;
+                            amg += Math.abs(g) / len;
+                            amgx += Math.abs(g * xhat) / len;
+                            dw[i] += gs[e] * xhat;
+                            db[i] += gs[e];
+                        }
+                        for (int i = 0; i < len; i++) {
+                            int e = r * len + i;
+                            double xhat = (xs[e] - m) * rs, g = affine ? gs[e] * ws[i] : gs[e];
+                            dx[e] = rs * (g - mg - xhat * mgx);
+                            dxScale[e] = rs * (Math.abs(g) + amg + Math.abs(xhat) * amgx);
+                        }
+                    }
+                    String what = " " + java.util.Arrays.toString(shape) + " over " + k + (affine ? " affine" : "") + seedNote();
+                    try (Tensor x = device.fromArray(xs, shape); Tensor g = device.fromArray(gs, shape);
+                         Tensor w = affine ? device.fromArray(ws, pShape) : null; Tensor b = affine ? device.fromArray(bs, pShape) : null;
+                         var fwd = Functional.layerNorm(x, k, w, b, eps);
+                         var grads = Functional.layerNormBackward(g, x, fwd, w, b, k)) {
+                        Compare.close("layerNorm out" + what, out, toDouble(fwd.out().toFloatArray()), 1e-5);
+                        Compare.close("layerNorm mean" + what, mean, toDouble(fwd.mean().toFloatArray()), 1e-6);
+                        Compare.close("layerNorm rstd" + what, rstd, toDouble(fwd.rstd().toFloatArray()), 1e-4);
+                        Compare.closeToScale("layerNormBackward input" + what, dx, dxScale, toDouble(grads.input().toFloatArray()), 1e-4);
+                        if (affine) {
+                            Compare.close("layerNormBackward weight" + what, dw, toDouble(grads.weight().toFloatArray()), 1e-4);
+                            Compare.close("layerNormBackward bias" + what, db, toDouble(grads.bias().toFloatArray()), 1e-5);
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(base, device.bytesInUse(), "device bytes after closing every tensor" + seedNote());
+    }
+
     private static float[] toFloat(double[] v) {
         float[] f = new float[v.length];
         for (int i = 0; i < v.length; i++) f[i] = (float) v[i];

@@ -7,6 +7,8 @@ import dev.kiln.DType;
 import dev.kiln.ShapeException;
 import dev.kiln.spi.View;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class OpenClMatmulTest extends OpenClTestSupport {
 
@@ -15,9 +17,14 @@ class OpenClMatmulTest extends OpenClTestSupport {
      * (so transposes and slices arrive as strides) and broadcast over the batch by stride 0.
      */
     private void check(int batch, int m, int n, int k, boolean aShared, boolean bShared, float alpha, float beta) {
-        try (HostArray a = HostArray.strided(backend, DType.F32, rnd, aShared ? 1 : batch, m, k);
-             HostArray b = HostArray.strided(backend, DType.F32, rnd, bShared ? 1 : batch, k, n);
-             HostArray c = HostArray.strided(backend, DType.F32, rnd, batch, m, n)) {
+        check(true, batch, m, n, k, aShared, bShared, alpha, beta);
+    }
+
+    /** As above; {@code strided} false stores every operand row-major and dense (the vector stores of c). */
+    private void check(boolean strided, int batch, int m, int n, int k, boolean aShared, boolean bShared, float alpha, float beta) {
+        try (HostArray a = layout(strided, aShared ? 1 : batch, m, k);
+             HostArray b = layout(strided, bShared ? 1 : batch, k, n);
+             HostArray c = layout(strided, batch, m, n)) {
             a.random(rnd, -1, 1);
             b.random(rnd, -1, 1);
             if (beta == 0) c.poison(); else c.random(rnd, -1, 1);
@@ -45,6 +52,45 @@ class OpenClMatmulTest extends OpenClTestSupport {
             Compare.closeToScale(what, ref, scale, c.download().values(), 1e-5);
             if (beta == 0) assertTrue(c.untouchedOutsideView(), what + ": wrote outside c");
         }
+    }
+
+    private HostArray layout(boolean strided, int... shape) {
+        return strided ? HostArray.strided(backend, DType.F32, rnd, shape) : HostArray.contiguous(backend, DType.F32, shape);
+    }
+
+    /**
+     * Each of the backend's own kernels, whatever the device would pick: ragged panel edges (sizes
+     * around multiples of 4, 8 and 16), K across several of the packed kernel's K blocks, stride-0
+     * batches of a or b, beta, random strided layouts and dense ones.
+     */
+    @ParameterizedTest
+    @EnumSource(Gemm.Kernel.class)
+    void everyKernelOnEdgeCases(Gemm.Kernel kernel) {
+        OpenClBackend cl = (OpenClBackend) backend;
+        Gemm.Kernel before = cl.gemmKernel();
+        cl.useClBlast(false);
+        cl.useGemmKernel(kernel);
+        try {
+            for (int m : new int[] {1, 7, 8, 9, 17}) for (int n : new int[] {1, 7, 8, 16, 17}) check(1, m, n, 7, false, false, 1, 0);
+            for (int m : new int[] {1, 129}) for (int n : new int[] {4, 129}) check(false, 1, m, n, 129, false, false, 1, 0);
+            check(1, 1000, 9, 5, false, false, 1, 0);
+            check(false, 1, 7, 1000, 3, false, false, 1, 0);
+            check(1, 3, 5, 1000, false, false, 1, 0);              // four K blocks, the last ragged
+            check(false, 2, 33, 24, 513, false, false, 0.5f, 0);
+            check(false, 2, 33, 24, 513, false, false, -1.5f, 0.75f); // later K blocks accumulate onto beta c
+            check(3, 19, 23, 300, true, false, 1, 0);              // a shared by the batch (stride 0)
+            check(false, 3, 16, 16, 40, false, true, 1, 1);        // b shared by the batch
+            check(2, 9, 10, 0, false, false, 1, 2);                // K = 0 scales c
+        } finally {
+            cl.useGemmKernel(before);
+            cl.useClBlast(true);
+        }
+    }
+
+    @Test
+    void packedPanelsFollowTheDeviceVectorWidth() {
+        assertTrue(PackedGemm.vectorWidth(1) == 4 && PackedGemm.vectorWidth(4) == 4 && PackedGemm.vectorWidth(8) == 8
+                && PackedGemm.vectorWidth(16) == 16 && PackedGemm.vectorWidth(32) == 16, "panel widths 4, 8 or 16");
     }
 
     @Test

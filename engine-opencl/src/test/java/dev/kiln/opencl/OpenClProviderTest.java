@@ -17,7 +17,7 @@ class OpenClProviderTest {
 
     private static DeviceInfo fake(String name, boolean gpu) {
         return new DeviceInfo(1, name.hashCode(), "Test Platform", name, "vendor", "OpenCL 3.0", "1", gpu,
-                1 << 30, 1 << 28, 256, 65536, 4, Set.of());
+                1 << 30, 1 << 28, 256, 65536, 4, 4, Set.of());
     }
 
     @Test
