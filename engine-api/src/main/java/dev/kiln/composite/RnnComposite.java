@@ -103,36 +103,44 @@ public final class RnnComposite {
         }
     }
 
-    /** Offsets of the two blocks of the reserve; see the class comment. */
-    private record ReserveLayout(RnnParams p, int steps, int batch, boolean withRecords) {
+    /**
+     * Offsets of the reserve's two blocks (see the class comment), shared with backends that keep this layout so that either side's
+     * backward reads the other's forward (the CPU backend does).
+     */
+    public record ReserveLayout(RnnParams p, int steps, int batch, boolean withRecords) {
         /** S, the width of one step record; 0 when records are not kept. */
-        int stepWidth() { return withRecords ? (p.mode() == RnnParams.Mode.LSTM ? 5 : 4) * p.hiddenSize() : 0; }
+        public int stepWidth() { return withRecords ? (p.mode() == RnnParams.Mode.LSTM ? 5 : 4) * p.hiddenSize() : 0; }
 
-        long recordsSize() { return (long) p.numLayers() * p.directions() * steps * batch * stepWidth(); }
+        public long recordsSize() { return (long) p.numLayers() * p.directions() * steps * batch * stepWidth(); }
 
-        long outputSize() { return (long) steps * batch * p.directions() * p.hiddenSize(); }
+        public long outputSize() { return (long) steps * batch * p.directions() * p.hiddenSize(); }
 
-        long total() { return recordsSize() + p.numLayers() * outputSize(); }
+        public long total() { return recordsSize() + p.numLayers() * outputSize(); }
 
         /**
          * The reserve's shape, [layers * directions, T * N * (S + H)]: the same total as the two
          * blocks, in two axes so that no axis outgrows an int; the blocks are read flat.
          */
-        int[] dims() {
+        public int[] dims() {
             return new int[] {p.numLayers() * p.directions(), Math.toIntExact((long) steps * batch * (stepWidth() + p.hiddenSize()))};
         }
+
+        /** Element offset of a state slot's step records, [T, N, S]. */
+        public long recordsOffset(int slot) { return slot * (long) steps * batch * stepWidth(); }
+
+        /** Element offset of a layer's output, [T, N, directions * H]. */
+        public long outputsOffset(int layer) { return recordsSize() + layer * outputSize(); }
 
         /** Step records of one state slot, [T, N, S]. */
         View records(Tensor reserve, int slot) {
             View r = reserve.view();
-            return View.contiguous(r.buffer(), DType.F32, r.offset() + slot * (long) steps * batch * stepWidth(), steps, batch, stepWidth());
+            return View.contiguous(r.buffer(), DType.F32, r.offset() + recordsOffset(slot), steps, batch, stepWidth());
         }
 
         /** Output of one layer, [T, N, directions * H]. */
         View outputs(Tensor reserve, int layer) {
             View r = reserve.view();
-            return View.contiguous(r.buffer(), DType.F32, r.offset() + recordsSize() + layer * outputSize(),
-                    steps, batch, p.directions() * p.hiddenSize());
+            return View.contiguous(r.buffer(), DType.F32, r.offset() + outputsOffset(layer), steps, batch, p.directions() * p.hiddenSize());
         }
     }
 

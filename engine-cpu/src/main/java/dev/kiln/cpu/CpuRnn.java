@@ -14,6 +14,7 @@ import dev.kiln.RnnParams;
 import dev.kiln.RnnResult;
 import dev.kiln.Scope;
 import dev.kiln.Tensor;
+import dev.kiln.composite.RnnComposite;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -54,31 +55,18 @@ final class CpuRnn {
     }
 
     /**
-     * The reserve, as {@link dev.kiln.composite.RnnComposite} lays it out: step records
+     * The reserve, as {@link RnnComposite.ReserveLayout} lays it out: step records
      * {@code [layers * directions, T, N, S]} (S = 5H for an LSTM: i, f, g, o, c_t; 4H for a GRU: r, z,
      * n, h W_hn^T + b_hn), then each layer's output {@code [layers, T, N, directions * H]}. Without
      * records (inference) only the sizes are used.
      */
-    record Layout(RnnParams p, int steps, int batch, boolean withRecords) {
-        int stepWidth() { return withRecords ? (p.mode() == RnnParams.Mode.LSTM ? 5 : 4) * p.hiddenSize() : 0; }
+    private static Rows records(RnnComposite.ReserveLayout layout, Tensor reserve, int slot) {
+        return Rows.of(reserve, layout.recordsOffset(slot), layout.stepWidth());
+    }
 
-        long recordsSize() { return (long) p.numLayers() * p.directions() * steps * batch * stepWidth(); }
-
-        long outputSize() { return (long) steps * batch * p.directions() * p.hiddenSize(); }
-
-        long total() { return recordsSize() + p.numLayers() * outputSize(); }
-
-        int[] dims() {
-            return new int[] {p.numLayers() * p.directions(), Math.toIntExact((long) steps * batch * (stepWidth() + p.hiddenSize()))};
-        }
-
-        /** Step records of a state slot, one row per (t, n). */
-        Rows records(Tensor reserve, int slot) { return Rows.of(reserve, slot * (long) steps * batch * stepWidth(), stepWidth()); }
-
-        /** Output of a layer, one row per (t, n). */
-        Rows outputs(Tensor reserve, int layer) {
-            return Rows.of(reserve, recordsSize() + layer * outputSize(), (long) p.directions() * p.hiddenSize());
-        }
+    /** Output of a layer, one row per (t, n). */
+    private static Rows outputs(RnnComposite.ReserveLayout layout, Tensor reserve, int layer) {
+        return Rows.of(reserve, layout.outputsOffset(layer), (long) layout.p().directions() * layout.p().hiddenSize());
     }
 
     // ---- forward ----
@@ -88,7 +76,7 @@ final class CpuRnn {
         int steps = x.dim(0), batch = x.dim(1), dirs = p.directions(), hidden = p.hiddenSize(), layers = p.numLayers();
         boolean lstm = p.mode() == RnnParams.Mode.LSTM;
         int g = p.gates() * hidden;
-        Layout layout = new Layout(p, steps, batch, training);
+        RnnComposite.ReserveLayout layout = new RnnComposite.ReserveLayout(p, steps, batch, training);
         try (Scope scope = Kiln.scope()) {
             Tensor reserve = training ? dev.empty(DType.F32, layout.dims()) : dev.empty(DType.F32, 0);
             Tensor output = dev.empty(DType.F32, steps, batch, dirs * hidden);
@@ -103,7 +91,7 @@ final class CpuRnn {
             for (int layer = 0; layer < layers; layer++) {
                 Rows out;
                 if (training) {
-                    out = layout.outputs(reserve, layer);
+                    out = outputs(layout, reserve, layer);
                 } else if (layer == layers - 1) {
                     out = Rows.of(output, 0, (long) dirs * hidden);
                 } else {
@@ -112,7 +100,7 @@ final class CpuRnn {
                 }
                 for (int d = 0; d < dirs; d++) {
                     int slot = layer * dirs + d;
-                    Rows gateRows = training ? layout.records(reserve, slot) : Rows.of(gates, 0, g);
+                    Rows gateRows = training ? records(layout, reserve, slot) : Rows.of(gates, 0, g);
                     Step step = new Step(steps, batch, hidden, d, slot);
                     List<Tensor> w = weights.subList(4 * slot, 4 * slot + 4);
                     project(input, p.layerInput(layer), w.get(0), lstm ? sum(w.get(2), w.get(3)) : floats(w.get(2)), gateRows, steps * batch, g);
@@ -205,7 +193,7 @@ final class CpuRnn {
         int steps = x.dim(0), batch = x.dim(1), dirs = p.directions(), hidden = p.hiddenSize(), layers = p.numLayers();
         boolean lstm = p.mode() == RnnParams.Mode.LSTM;
         int g = p.gates() * hidden, rows = steps * batch;
-        Layout layout = new Layout(p, steps, batch, true);
+        RnnComposite.ReserveLayout layout = new RnnComposite.ReserveLayout(p, steps, batch, true);
         Tensor reserve = forward.reserve();
         if (reserve.numel() != layout.total()) {
             throw new KilnException("rnnBackward: the forward reserve holds " + reserve.numel() + " elements, expected " + layout.total()
@@ -223,14 +211,14 @@ final class CpuRnn {
             Tensor gradIn = null;
             for (int layer = layers - 1; layer >= 0; layer--) {
                 int in = p.layerInput(layer);
-                Rows input = layer == 0 ? Rows.of(x, 0, in) : layout.outputs(reserve, layer - 1);
-                Rows out = layout.outputs(reserve, layer);
+                Rows input = layer == 0 ? Rows.of(x, 0, in) : outputs(layout, reserve, layer - 1);
+                Rows out = outputs(layout, reserve, layer);
                 Tensor gradLayerIn = dev.empty(DType.F32, steps, batch, in);
                 for (int d = 0; d < dirs; d++) {
                     int slot = layer * dirs + d;
                     Step step = new Step(steps, batch, hidden, d, slot);
                     List<Tensor> w = weights.subList(4 * slot, 4 * slot + 4);
-                    Rows rec = layout.records(reserve, slot);
+                    Rows rec = records(layout, reserve, slot);
                     transpose(w.get(1), g, hidden, wHhT);
                     RecurrentProduct back = new RecurrentProduct(gemm, f32, seg(wHhT), off(wHhT), hidden, g, batch);
                     initial(gradHN == null ? null : step.slot(gradHN), dh, batch, hidden);

@@ -34,28 +34,11 @@ class CpuFastPathsTest {
                 new CpuFastPaths(new Gemm(new ScalarGemmKernel()), ScalarF32Kernels.INSTANCE, ScalarRnnKernels.INSTANCE, ScalarAttentionTiles.INSTANCE));
     }
 
-    private double[] gaussian(int n) {
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = (float) rnd.nextGaussian();
-        return v;
-    }
+    private double[] gaussian(int n) { return HostInputs.gaussian(rnd, n); }
 
-    private static Tensor tensor(double[] v, int... dims) {
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
-        return CPU.fromArray(f, dims);
-    }
+    private static Tensor tensor(double[] v, int... dims) { return HostInputs.tensor(CPU, v, dims); }
 
-    private void assertClose(double[] ref, Tensor out, String what) {
-        float[] got = out.toFloatArray();
-        double num = 0, den = 0;
-        for (int i = 0; i < ref.length; i++) {
-            num += (got[i] - ref[i]) * (got[i] - ref[i]);
-            den += ref[i] * ref[i];
-        }
-        double err = Math.sqrt(num / Math.max(den, 1e-300));
-        assertTrue(got.length == ref.length && err < TOL, what + ": relative error " + err + " (seed " + seed + ")");
-    }
+    private void assertClose(double[] ref, Tensor out, String what) { assertCloseToScale(ref, abs(ref), out, what); }
 
     /** For results that may cancel: the L2 error against {@code scale}, the same expression over the terms' magnitudes. */
     private void assertCloseToScale(double[] ref, double[] scale, Tensor out, String what) {

@@ -86,17 +86,9 @@ class FlashAttentionTest {
         };
     }
 
-    private double[] gaussian(int n) {
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = (float) rnd.nextGaussian();
-        return v;
-    }
+    private double[] gaussian(int n) { return HostInputs.gaussian(rnd, n); }
 
-    private static Tensor tensor(double[] v, int... dims) {
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
-        return CPU.fromArray(f, dims);
-    }
+    private static Tensor tensor(double[] v, int... dims) { return HostInputs.tensor(CPU, v, dims); }
 
     private void assertClose(double[] ref, Tensor actual, double tol, String what) {
         float[] got = actual.toFloatArray();
