@@ -30,33 +30,43 @@ import java.util.Random;
  * bits per character (cross-entropy in nats / ln 2) and a line sampled from the model.
  */
 public final class CharLmTraining {
-    public enum Kind { LSTM, TRANSFORMER }
+    public enum Kind {
+        LSTM, TRANSFORMER;
+
+        /** The subcommand, also the model's name in checkpoints: char-lstm, char-transformer. */
+        public String command() { return "char-" + name().toLowerCase(Locale.ROOT); }
+    }
 
     public record Config(Kind kind, Path text, Path out, String backend, int epochs, int batchSize, int seqLen, double lr, long seed,
-                         PrintStream log, boolean tty, LenetTraining.StepListener listener) {
+                         Path resume, PrintStream log, boolean tty, LenetTraining.StepListener listener) {
         public static Config defaults(Kind kind, Path text) {
-            return new Config(kind, text, Path.of("runs/char-" + kind.name().toLowerCase(Locale.ROOT)), null, 10, 32, 64,
-                    kind == Kind.LSTM ? 3e-3 : 1e-3, 1, System.out, Progress.isTerminal(), null);
+            return new Config(kind, text, Path.of("runs/" + kind.command()), null, 10, 32, 64, kind == Kind.LSTM ? 3e-3 : 1e-3, 1, null,
+                    System.out, Progress.isTerminal(), null);
         }
 
-        public Config withOut(Path p) { return new Config(kind, text, p, backend, epochs, batchSize, seqLen, lr, seed, log, tty, listener); }
+        public Config withOut(Path p) { return new Config(kind, text, p, backend, epochs, batchSize, seqLen, lr, seed, resume, log, tty, listener); }
 
-        public Config withBackend(String b) { return new Config(kind, text, out, b, epochs, batchSize, seqLen, lr, seed, log, tty, listener); }
+        public Config withBackend(String b) { return new Config(kind, text, out, b, epochs, batchSize, seqLen, lr, seed, resume, log, tty, listener); }
 
-        public Config withEpochs(int n) { return new Config(kind, text, out, backend, n, batchSize, seqLen, lr, seed, log, tty, listener); }
+        public Config withEpochs(int n) { return new Config(kind, text, out, backend, n, batchSize, seqLen, lr, seed, resume, log, tty, listener); }
 
-        public Config withBatchSize(int n) { return new Config(kind, text, out, backend, epochs, n, seqLen, lr, seed, log, tty, listener); }
+        public Config withBatchSize(int n) { return new Config(kind, text, out, backend, epochs, n, seqLen, lr, seed, resume, log, tty, listener); }
 
-        public Config withSeqLen(int t) { return new Config(kind, text, out, backend, epochs, batchSize, t, lr, seed, log, tty, listener); }
+        public Config withSeqLen(int t) { return new Config(kind, text, out, backend, epochs, batchSize, t, lr, seed, resume, log, tty, listener); }
 
-        public Config withLr(double r) { return new Config(kind, text, out, backend, epochs, batchSize, seqLen, r, seed, log, tty, listener); }
+        public Config withLr(double r) { return new Config(kind, text, out, backend, epochs, batchSize, seqLen, r, seed, resume, log, tty, listener); }
 
-        public Config withSeed(long s) { return new Config(kind, text, out, backend, epochs, batchSize, seqLen, lr, s, log, tty, listener); }
+        public Config withSeed(long s) { return new Config(kind, text, out, backend, epochs, batchSize, seqLen, lr, s, resume, log, tty, listener); }
 
-        public Config withLog(PrintStream p, boolean isTty) { return new Config(kind, text, out, backend, epochs, batchSize, seqLen, lr, seed, p, isTty, listener); }
+        public Config withResume(Path p) { return new Config(kind, text, out, backend, epochs, batchSize, seqLen, lr, seed, p, log, tty, listener); }
 
-        public Config withListener(LenetTraining.StepListener l) { return new Config(kind, text, out, backend, epochs, batchSize, seqLen, lr, seed, log, tty, l); }
+        public Config withLog(PrintStream p, boolean isTty) { return new Config(kind, text, out, backend, epochs, batchSize, seqLen, lr, seed, resume, p, isTty, listener); }
+
+        public Config withListener(LenetTraining.StepListener l) { return new Config(kind, text, out, backend, epochs, batchSize, seqLen, lr, seed, resume, log, tty, l); }
     }
+
+    /** Counters the transformer's dropout generator has used, in its checkpoints. */
+    static final String RANDOM_OFFSET = "random_offset";
 
     private static final double LN2 = Math.log(2);
     private static final int SAMPLE_CHARS = 100;
@@ -78,15 +88,18 @@ public final class CharLmTraining {
         DataLoader heldOut = DataLoader.builder(split[1]).batchSize(c.batchSize()).prefetch(2).build();
         Vocabulary vocab = text.vocabulary();
         PrintStream log = c.log();
-        log.printf(Locale.ROOT, "char-%s on %s: %d characters, vocabulary %d, %d training and %d held-out windows of %d, device %s%n",
-                c.kind().name().toLowerCase(Locale.ROOT), c.text(), text.length(), vocab.size(), split[0].size(), split[1].size(),
+        TextFingerprint fingerprint = TextFingerprint.of(text);
+        String name = c.kind().command();
+        log.printf(Locale.ROOT, "%s on %s: %d characters, vocabulary %d, %d training and %d held-out windows of %d, device %s%n",
+                name, c.text(), text.length(), vocab.size(), split[0].size(), split[1].size(),
                 c.seqLen(), device);
         try (Module model = build(c, device, vocab.size()); Adam optimizer = new Adam(model.parameters(), c.lr())) {
             Map<String, Tensor> named = model.namedParameters();
-            History history = new History();
+            Start start = c.resume() == null ? new Start(1, 0, new History()) : resume(c, model, optimizer, fingerprint, device);
+            History history = start.history();
+            long step = start.step();
             Progress progress = new Progress(log, c.tty(), c.epochs(), trainLoader.batchesPerEpoch(), "bits/char");
-            long step = 0;
-            for (int epoch = 1; epoch <= c.epochs(); epoch++) {
+            for (int epoch = start.epoch(); epoch <= c.epochs(); epoch++) {
                 long started = System.nanoTime();
                 model.train(true);
                 progress.startEpoch();
@@ -120,15 +133,53 @@ public final class CharLmTraining {
                 log.printf(Locale.ROOT, "epoch %d/%d: training %.3f bits/char, held-out %.3f bits/char, %.1f s%n",
                         epoch, c.epochs(), trainBpc, heldOutBpc, seconds);
                 log.println("  sample: " + printable(sample(model, vocab, c.seqLen(), new Random(c.seed() * 31 + epoch), device)));
+                Map<String, String> meta = Checkpoint.metadata(name, epoch, step, history, runOptions(c));
+                fingerprint.putInto(meta);
+                if (model instanceof CharTransformer t) meta.put(RANDOM_OFFSET, Long.toString(t.randomOffset()));
+                Checkpoint.save(c.out().resolve(name + "-epoch-" + epoch + ".safetensors"), model, optimizer, meta);
             }
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("model", "char-" + c.kind().name().toLowerCase(Locale.ROOT));
-            meta.put("epoch", Integer.toString(c.epochs()));
-            meta.put("step", Long.toString(step));
-            meta.put("history", history.encode());
-            Checkpoint.save(c.out().resolve("char-" + c.kind().name().toLowerCase(Locale.ROOT) + ".safetensors"), model,
-                    optimizer, meta);
+            log.printf(Locale.ROOT, "checkpoints in %s%n", c.out());
             return history;
+        }
+    }
+
+    /** Where the epochs begin: the first epoch to train, the optimizer steps and the history before it. */
+    private record Start(int epoch, long step, History history) {}
+
+    /** Restores model, optimizer and dropout generator from the checkpoint in {@code c.resume()}, after checking it fits this run. */
+    private static Start resume(Config c, Module model, Adam optimizer, TextFingerprint fingerprint, Device device) {
+        String name = c.kind().command();
+        Start start;
+        try (Checkpoint.Contents ck = Checkpoint.resume(c.resume(), device, name)) {
+            fingerprint.check(ck, name, c.text());
+            if (model instanceof CharTransformer t) requireSameContext(ck, t, c);
+            ck.restore(model, optimizer);
+            // the optimizer's state dict keeps the rate as a float32 tensor; the run's own double keeps the steps identical
+            optimizer.setLr(c.lr());
+            if (model instanceof CharTransformer t) t.skipRandomTo(Long.parseLong(ck.require(RANDOM_OFFSET)));
+            ck.noteChangedOptions(c.log(), runOptions(c));
+            start = new Start(ck.epoch() + 1, ck.step(), ck.history());
+        }
+        c.log().printf(Locale.ROOT, "resumed from %s: epoch %d done, step %d%n", c.resume(), start.epoch() - 1, start.step());
+        return start;
+    }
+
+    /** The batch order (seed, batch), the windows (seq) and the steps (lr) follow these; the number of epochs does not change any step. */
+    private static Map<String, String> runOptions(Config c) {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("seed", Long.toString(c.seed()));
+        options.put("batch", Integer.toString(c.batchSize()));
+        options.put("seq", Integer.toString(c.seqLen()));
+        options.put("lr", Double.toString(c.lr()));
+        return options;
+    }
+
+    /** The transformer's position embedding has one row per position of a window, so its --seq cannot change. */
+    private static void requireSameContext(Checkpoint.Contents ck, CharTransformer model, Config c) {
+        String then = ck.require("seq");
+        if (!then.equals(Integer.toString(model.maxLen()))) {
+            throw new CheckpointException("cannot resume " + c.kind().command() + " from " + ck.file() + " with --seq " + c.seqLen()
+                    + ": its position embedding was trained for windows of " + then + " characters; resume with --seq " + then);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.kiln.models.train;
 import dev.kiln.Device;
 import dev.kiln.Generator;
 import dev.kiln.Kiln;
+import dev.kiln.KilnException;
 import dev.kiln.Scope;
 import dev.kiln.ShapeException;
 import dev.kiln.Tensor;
@@ -12,6 +13,7 @@ import dev.kiln.nn.LayerNorm;
 import dev.kiln.nn.Linear;
 import dev.kiln.nn.Module;
 import dev.kiln.nn.MultiheadAttention;
+import dev.kiln.spi.Distribution;
 
 /**
  * A small decoder-only character model (GPT-2's layout, Radford et al. 2019): token and learned position
@@ -25,9 +27,12 @@ public final class CharTransformer extends Module {
     private final Linear head;
     private final Dropout drop;
     private final int maxLen;
+    /** Initializes the weights, then draws every dropout mask; its position is part of a run's state. */
+    private final Generator generator;
 
     public CharTransformer(Device d, long seed, int vocab, int maxLen, int dModel, int heads, int layers, double dropout) {
         Generator g = new Generator(seed);
+        this.generator = g;
         this.maxLen = maxLen;
         tokens = child("tok_emb", new Embedding(d, g, vocab, dModel));
         positions = child("pos_emb", new Embedding(d, g, maxLen, dModel));
@@ -39,6 +44,22 @@ public final class CharTransformer extends Module {
     }
 
     public int maxLen() { return maxLen; }
+
+    /** Philox counters used so far (initialization and dropout masks); a checkpoint records it. */
+    public long randomOffset() { return generator.offset(); }
+
+    /**
+     * Moves the generator on to {@code offset}, where the checkpointed run left it, so that a resumed run
+     * draws the dropout masks the uninterrupted run would. The model must be built with that run's seed.
+     */
+    public void skipRandomTo(long offset) {
+        long now = generator.offset();
+        if (offset < now) {
+            throw new KilnException("CharTransformer.skipRandomTo: the generator is already at counter " + now + ", past " + offset);
+        }
+        // a reservation of n uniform values takes ceil(n / 4) counters, so 4 * k values skip exactly k
+        generator.reserve(Distribution.UNIFORM, 4 * (offset - now));
+    }
 
     @Override
     public Tensor forward(Tensor ids) {

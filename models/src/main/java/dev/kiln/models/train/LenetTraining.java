@@ -28,6 +28,9 @@ import java.util.Map;
  * directory. A run resumed from a checkpoint continues exactly as the uninterrupted run would have.
  */
 public final class LenetTraining {
+    /** The name in the checkpoints' metadata; only a checkpoint with it resumes a LeNet run. */
+    static final String MODEL = "lenet5";
+
     /** Called after every optimizer step with the 1-based epoch, batch, global step and the batch's loss. */
     public interface StepListener {
         void onStep(int epoch, int batch, long step, double loss);
@@ -82,16 +85,12 @@ public final class LenetTraining {
             int firstEpoch = 1;
             long step = 0;
             if (c.resume() != null) {
-                try (Checkpoint.Contents ck = Checkpoint.read(c.resume(), device)) {
-                    model.loadStateDict(ck.model(), c.resume().toString());
-                    step = Long.parseLong(ck.require("step"));
-                    optimizer.loadStateDict(ck.optimizer());
-                    firstEpoch = Integer.parseInt(ck.require("epoch")) + 1;
-                    history = History.decode(ck.metadata().get("history"));
-                    warnIfChanged(log, ck.metadata(), "epochs", Integer.toString(c.epochs()));
-                    warnIfChanged(log, ck.metadata(), "batch", Integer.toString(c.batchSize()));
-                    warnIfChanged(log, ck.metadata(), "lr", Double.toString(c.lr()));
-                    warnIfChanged(log, ck.metadata(), "seed", Long.toString(c.seed()));
+                try (Checkpoint.Contents ck = Checkpoint.resume(c.resume(), device, MODEL)) {
+                    ck.restore(model, optimizer);
+                    step = ck.step();
+                    firstEpoch = ck.epoch() + 1;
+                    history = ck.history();
+                    ck.noteChangedOptions(log, runOptions(c));
                 }
                 log.printf(Locale.ROOT, "resumed from %s: epoch %d done, step %d%n", c.resume(), firstEpoch - 1, step);
             }
@@ -129,15 +128,7 @@ public final class LenetTraining {
                 history.add(result);
                 log.printf(Locale.ROOT, "epoch %d/%d: training loss %.4f, test loss %.4f, test accuracy %.2f%%, %.1f s%n",
                         epoch, c.epochs(), result.trainLoss(), result.testLoss(), 100 * result.testAccuracy(), seconds);
-                Map<String, String> meta = new LinkedHashMap<>();
-                meta.put("model", "lenet5");
-                meta.put("epoch", Integer.toString(epoch));
-                meta.put("step", Long.toString(step));
-                meta.put("seed", Long.toString(c.seed()));
-                meta.put("epochs", Integer.toString(c.epochs()));
-                meta.put("batch", Integer.toString(c.batchSize()));
-                meta.put("lr", Double.toString(c.lr()));
-                meta.put("history", history.encode());
+                Map<String, String> meta = Checkpoint.metadata(MODEL, epoch, step, history, runOptions(c));
                 Path checkpoint = c.out().resolve("lenet-epoch-" + epoch + ".safetensors");
                 Checkpoint.save(checkpoint, model, optimizer, meta);
                 Chart.write(c.out().resolve("lenet.png"), "LeNet-5 on " + c.data().getFileName(), history);
@@ -148,12 +139,13 @@ public final class LenetTraining {
     }
 
     /** The learning-rate schedule and the batch order follow these settings: a resumed run repeats the original only with the same ones. */
-    private static void warnIfChanged(PrintStream log, Map<String, String> meta, String key, String now) {
-        String then = meta.get(key);
-        if (then != null && !then.equals(now)) {
-            log.printf(Locale.ROOT, "note: the checkpoint was made with --%s %s, this run uses %s, so it will not repeat the original run exactly%n",
-                    key, then, now);
-        }
+    private static Map<String, String> runOptions(Config c) {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("seed", Long.toString(c.seed()));
+        options.put("epochs", Integer.toString(c.epochs()));
+        options.put("batch", Integer.toString(c.batchSize()));
+        options.put("lr", Double.toString(c.lr()));
+        return options;
     }
 
     static ImageDataset prepare(ImageDataset d) {

@@ -11,7 +11,7 @@ import java.util.Set;
  * {@code kiln train}: trains a zoo model on a real dataset.
  * <pre>
  * kiln train lenet --data DIR [--epochs N] [--backend B] [--batch B] [--lr LR] [--out DIR] [--resume FILE] [--seed S]
- * kiln train char-lstm --text FILE [--epochs N] [--backend B] [--batch B] [--seq T] [--lr LR] [--seed S]
+ * kiln train char-lstm --text FILE [--epochs N] [--backend B] [--batch B] [--seq T] [--lr LR] [--seed S] [--out DIR] [--resume FILE]
  * kiln train char-transformer --text FILE [same options as char-lstm]
  * </pre>
  * Exit status: 0 done, 2 usage error, 1 anything else (bad data, non-finite training, device errors).
@@ -21,9 +21,13 @@ public final class Train {
             usage: kiln train lenet --data DIR [--epochs N] [--backend B] [--batch B] [--lr LR] [--out DIR] [--resume FILE] [--seed S]
                                     [--train-limit N] [--test-limit N]
                    kiln train char-lstm --text FILE [--epochs N] [--backend B] [--batch B] [--seq T] [--lr LR] [--seed S] [--out DIR]
+                                        [--resume FILE]
                    kiln train char-transformer --text FILE [same options as char-lstm]
               lenet: LeNet-5 on an MNIST-like directory (e.g. /usr/share/datasets/fashion-mnist from Debian's dataset-fashion-mnist)
-              char-*: a character language model on a UTF-8 text; prints bits per character and a sampled line each epoch""";
+              char-*: a character language model on a UTF-8 text; prints bits per character and a sampled line each epoch
+              every epoch N writes OUT/MODEL-epoch-N.safetensors (model, optimizer state, epoch, step, history, options;
+                for char-* also the vocabulary and the text's SHA-256); --resume FILE continues after that epoch and repeats,
+                bit for bit, the run that did not stop (same text, --seed, --batch, --lr and --seq; a changed one is noted)""";
 
     private Train() {}
 
@@ -42,7 +46,7 @@ public final class Train {
                 case "lenet" -> lenet(new Options("lenet", args, 1, names("data", "epochs", "backend", "batch", "lr", "out", "resume",
                         "seed", "train-limit", "test-limit")), out);
                 case "char-lstm", "char-transformer" -> charModel(args[0], new Options(args[0], args, 1,
-                        names("text", "epochs", "backend", "batch", "seq", "lr", "seed", "out")), out);
+                        names("text", "epochs", "backend", "batch", "seq", "lr", "seed", "out", "resume")), out);
                 default -> throw new Options.UsageException("unknown model '" + args[0] + "' (expected lenet, char-lstm or char-transformer)");
             }
             return 0;
@@ -83,6 +87,7 @@ public final class Train {
                 .withLr(o.positive("lr", c.lr()))
                 .withSeed(o.longValue("seed", c.seed()))
                 .withOut(o.path("out", c.out()))
+                .withResume(o.path("resume", null))
                 .withLog(out, out == System.out && Progress.isTerminal());
         CharLmTraining.run(c);
     }

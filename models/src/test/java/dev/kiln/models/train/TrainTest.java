@@ -55,7 +55,31 @@ class TrainTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().matches("(?s).*epoch 1/1: training \\d+\\.\\d+ bits/char, held-out \\d+\\.\\d+ bits/char.*"), r.out());
         assertTrue(r.out().contains("  sample: "), r.out());
-        assertTrue(Files.isRegularFile(dir.resolve("out/char-lstm.safetensors")));
+        assertTrue(Files.isRegularFile(dir.resolve("out/char-lstm-epoch-1.safetensors")));
+    }
+
+    @Test
+    void charModelsResumeFromTheCommandLineAndAMissingCheckpointExitsWithOne(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("t.txt");
+        Files.writeString(text, "the cat sat on the mat.\n".repeat(20));
+        String out = dir.resolve("out").toString();
+        String[] common = {"--text", text.toString(), "--seq", "8", "--batch", "8", "--backend", "cpu", "--out", out};
+        assertEquals(0, run(concat(new String[] {"char-lstm", "--epochs", "1"}, common)).status());
+        Path checkpoint = dir.resolve("out/char-lstm-epoch-1.safetensors");
+        Result resumed = run(concat(new String[] {"char-lstm", "--epochs", "2", "--resume", checkpoint.toString()}, common));
+        assertEquals(0, resumed.status(), resumed.err());
+        assertTrue(resumed.out().contains("resumed from " + checkpoint + ": epoch 1 done"), resumed.out());
+        assertTrue(Files.isRegularFile(dir.resolve("out/char-lstm-epoch-2.safetensors")));
+
+        Path missing = dir.resolve("out/char-lstm-epoch-9.safetensors");
+        Result failed = run(concat(new String[] {"char-transformer", "--resume", missing.toString()}, common));
+        assertEquals(1, failed.status());
+        assertTrue(failed.err().contains("kiln train: cannot resume from " + missing + ": there is no such file"), failed.err());
+        assertTrue(run("--help").out().contains("[--resume FILE]"));
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
     }
 
     @Test
