@@ -7,30 +7,16 @@ final class ScalarAttentionTiles implements AttentionTiles {
     private ScalarAttentionTiles() {}
 
     @Override
-    public void productTransposed(float[] a, int rows, float[] bt, int cols, int d, float[] c) {
-        for (int i = 0; i < rows; i++) productTransposedTail(a, i, bt, cols, d, c, 0);
+    public void multiply(float[] a, int rows, int k, float[] b, int n, float[] c, boolean accumulate) {
+        for (int i = 0; i < rows; i++) rowTail(a, i, k, b, n, c, accumulate, 0);
     }
 
-    /** Columns {@code from..cols} of row i (shared with the vector kernel for its tail). */
-    static void productTransposedTail(float[] a, int i, float[] bt, int cols, int d, float[] c, int from) {
-        for (int j = from; j < cols; j++) {
-            float acc = 0;
-            for (int e = 0; e < d; e++) acc = Math.fma(a[i * d + e], bt[e * cols + j], acc);
-            c[i * cols + j] = acc;
-        }
-    }
-
-    @Override
-    public void accumulate(float[] p, int rows, int cols, float[] b, int d, float[] acc) {
-        for (int i = 0; i < rows; i++) accumulateTail(p, i, cols, b, d, acc, 0);
-    }
-
-    /** Elements {@code from..d} of row i (shared with the vector kernel for its tail). */
-    static void accumulateTail(float[] p, int i, int cols, float[] b, int d, float[] acc, int from) {
-        for (int e = from; e < d; e++) {
-            float s = acc[i * d + e];
-            for (int j = 0; j < cols; j++) s = Math.fma(p[i * cols + j], b[j * d + e], s);
-            acc[i * d + e] = s;
+    /** Columns {@code from..n} of row i (shared with the vector kernel for its tail). */
+    static void rowTail(float[] a, int i, int k, float[] b, int n, float[] c, boolean accumulate, int from) {
+        for (int j = from; j < n; j++) {
+            float s = accumulate ? c[i * n + j] : 0f;
+            for (int e = 0; e < k; e++) s = Math.fma(a[i * k + e], b[e * n + j], s);
+            c[i * n + j] = s;
         }
     }
 }
