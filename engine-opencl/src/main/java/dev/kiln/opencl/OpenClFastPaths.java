@@ -1,5 +1,6 @@
 package dev.kiln.opencl;
 
+import dev.kiln.Conv2dParams;
 import dev.kiln.DType;
 import dev.kiln.LrnParams;
 import dev.kiln.NormGrads;
@@ -14,15 +15,35 @@ import dev.kiln.spi.FastPaths;
  * softmax family (one pass per row instead of five primitive launches) and max/average pooling
  * forward and backward (one kernel instead of window copies and reductions), batch norm with running
  * statistics, local response norm and layer norm forward and backward (one kernel per pass, one
- * work item per row). Everything else keeps the
+ * work item per row), and convolution forward and backward as im2col + GEMM ({@link OpenClConv}).
+ * Everything else keeps the
  * composite default. Arguments arrive validated by {@link dev.kiln.Functional} (F32, contiguous).
  */
 final class OpenClFastPaths implements FastPaths {
     private static final int SOFTMAX = 0, LOG_SOFTMAX = 1, SOFTMAX_BACKWARD = 2, LOG_SOFTMAX_BACKWARD = 3;
 
     private final OpenClBackend backend;
+    private final OpenClConv conv;
 
-    OpenClFastPaths(OpenClBackend backend) { this.backend = backend; }
+    OpenClFastPaths(OpenClBackend backend) {
+        this.backend = backend;
+        conv = new OpenClConv(backend);
+    }
+
+    OpenClConv conv() { return conv; }
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return conv.forward(x, w, bias, p); }
+
+    @Override
+    public Tensor conv2dBackwardData(Tensor gradOut, Tensor w, Shape inputShape, Conv2dParams p) {
+        return conv.backwardData(gradOut, w, inputShape, p);
+    }
+
+    @Override
+    public Tensor conv2dBackwardFilter(Tensor gradOut, Tensor x, Shape weightShape, Conv2dParams p) {
+        return conv.backwardFilter(gradOut, x, weightShape, p);
+    }
 
     @Override
     public Tensor softmax(Tensor x, int axis) { return rows(SOFTMAX, x, x, axis); }
