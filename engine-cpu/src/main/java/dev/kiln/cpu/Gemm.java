@@ -18,8 +18,11 @@ final class Gemm {
     /** Cache blocking (K step, rows of A per packed block, columns of B per task); {@code -Dkiln.cpu.gemm.kc} etc. override, for tuning. */
     static final int KC = Integer.getInteger("kiln.cpu.gemm.kc", 384), MC = Integer.getInteger("kiln.cpu.gemm.mc", 96),
             NC = Integer.getInteger("kiln.cpu.gemm.nc", 512);
-    /** Floats of per-thread scratch a {@link Panels} may use: a row of K or of N, whichever is longer. */
-    static final int SCRATCH = 2 * Math.max(KC, NC) + 64;
+    /**
+     * Floats of per-thread scratch a {@link Panels} may use: a row of K or of N, whichever is longer, or
+     * a panel of rows contiguous along K (up to 32 rows, AVX-512's NR, of KC) for {@link VectorRowInterleave}.
+     */
+    static final int SCRATCH = Math.max(2 * Math.max(KC, NC) + 64, 32 * KC);
     /** Below this many flops the product runs on the calling thread. */
     static final long PARALLEL_FLOPS = 1L << 21;
 

@@ -7,10 +7,13 @@ import java.lang.foreign.MemorySegment;
 /**
  * A {@link Panels} operand stored with any strides: element (bi, r, k) at
  * {@code offset + (bi % period) * batchStride + r * rowStride + k * kStride}. Contiguous rows (A
- * row-major, or B column-major) are read in bulk then interleaved; contiguous panel rows (B
- * row-major) are bulk copies.
+ * row-major, or B column-major) are read in bulk then interleaved ({@link RowInterleave});
+ * contiguous panel rows (B row-major) are bulk copies.
  */
 record StridedPanels(MemorySegment segment, long offset, int period, long batchStride, long rowStride, long kStride) implements Panels {
+
+    /** Packs rows contiguous along K; a copy, so the scalar and vector ones give the same bits. */
+    private static final RowInterleave INTERLEAVE = VectorSupport.rowInterleave();
 
     /** Without a batch period: batch entry bi starts at {@code offset + bi * batchStride}. */
     static StridedPanels of(MemorySegment segment, long offset, long batchStride, long rowStride, long kStride) {
@@ -26,16 +29,13 @@ record StridedPanels(MemorySegment segment, long offset, int period, long batchS
                 MemorySegment.copy(segment, F, (base + kk * kStride) * 4, scratch, 0, rows);
                 for (int r = 0; r < rows; r += w) System.arraycopy(scratch, r, dst, (r / w) * kc * w + kk * w, Math.min(w, rows - r));
             }
+        } else if (kStride == 1) {
+            INTERLEAVE.pack(segment, base, rowStride, rows, kc, w, dst, scratch);
         } else {
             for (int r = 0; r < rows; r++) {
                 int at = (r / w) * kc * w + r % w;
                 long row = base + r * rowStride;
-                if (kStride == 1) {
-                    MemorySegment.copy(segment, F, row * 4, scratch, 0, kc);
-                    for (int kk = 0; kk < kc; kk++) dst[at + kk * w] = scratch[kk];
-                } else {
-                    for (int kk = 0; kk < kc; kk++) dst[at + kk * w] = segment.getAtIndex(F, row + kk * kStride);
-                }
+                for (int kk = 0; kk < kc; kk++) dst[at + kk * w] = segment.getAtIndex(F, row + kk * kStride);
             }
         }
         Panels.zeroTail(rows, kc, w, dst);

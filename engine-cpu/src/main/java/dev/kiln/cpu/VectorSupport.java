@@ -36,6 +36,14 @@ final class VectorSupport {
         return vector && AVAILABLE ? (AttentionTiles) load("dev.kiln.cpu.VectorAttentionTiles") : ScalarAttentionTiles.INSTANCE;
     }
 
+    /**
+     * A copy, so the choice never changes bits: it follows the module, not a backend's vector flag.
+     * {@code -Dkiln.cpu.gemm.gather=false} keeps the scalar order, to measure one against the other.
+     */
+    static RowInterleave rowInterleave() {
+        return AVAILABLE && !"false".equalsIgnoreCase(System.getProperty("kiln.cpu.gemm.gather")) ? (RowInterleave) load("dev.kiln.cpu.VectorRowInterleave") : new RowInterleave();
+    }
+
     private static Object load(String name) {
         try {
             return Class.forName(name).getDeclaredConstructor().newInstance();
