@@ -34,6 +34,9 @@ final class CpuFastPaths implements FastPaths {
      */
     static final int GEMV_ROWS = 8;
 
+    /** Multiply-adds from which a GEMV is split over the pool (LeNet-5's 400 -> 120 at batch 1, 48k, stays on the caller). */
+    static final long GEMV_PARALLEL_MACS = 1L << 18;
+
     /** {@code -Dkiln.cpu.rnn=false} sends LSTM and GRU to the composite (for comparisons). */
     static final boolean RNN = !"false".equalsIgnoreCase(System.getProperty("kiln.cpu.rnn"));
 
@@ -93,7 +96,8 @@ final class CpuFastPaths implements FastPaths {
         MemorySegment xs = seg(x), ws = seg(w), os = seg(out);
         long xo = off(x), wo = off(w), oo = off(out);
         long grain = Math.max(1, 16384 / in);
-        Parallel.forRange(outF, Math.max(2, Parallel.ELEMENT_THRESHOLD / in), grain, (s, e) -> {
+        // Parallel from GEMV_PARALLEL_MACS multiply-adds: below that, waking the pool costs more than the product.
+        Parallel.forRange(outF, Math.max(2, GEMV_PARALLEL_MACS / ((long) in * rows)), grain, (s, e) -> {
             int groups = (rows + 3) / 4;
             long[][] rowOff = new long[groups][4];
             for (int gi = 0; gi < groups; gi++) {

@@ -135,7 +135,8 @@ class CpuFastPathsTest {
     @Test
     void linearFusesTheBiasAcrossBlocksAndAsGemv() {
         for (CpuFastPaths fp : flavours()) {
-            for (int[] s : new int[][] {{1, 3, 5}, {1, 517, 70}, {2, 300, 37}, {3, 40, 9}, {5, 37, 11}, {7, 300, 37}, {8, 100, 19}, {9, 40, 9}, {129, 17, 260}, {2, 1, 1}}) {
+            for (int[] s : new int[][] {{1, 3, 5}, {1, 517, 70}, {2, 300, 37}, {3, 40, 9}, {5, 37, 11}, {7, 300, 37}, {8, 100, 19}, {9, 40, 9}, {129, 17, 260}, {2, 1, 1},
+                    {1, 1024, 300}, {6, 700, 130}}) {  // the last two past GEMV_PARALLEL_MACS: split over the pool
                 int rows = s[0], in = s[1], out = s[2];
                 double[] x = gaussian(rows * in), w = gaussian(out * in), b = gaussian(out);
                 double[] ref = new double[rows * out];
