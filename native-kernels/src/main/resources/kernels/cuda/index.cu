@@ -4,20 +4,28 @@
 
 template <typename I> __device__ __forceinline__ i64 load_index(const I* p, i64 i) { return (i64) p[i]; }
 
+// Offsets of element i of `walk` (whose shape drives the loop), in `index` (same shape) and in `other`
+// (which differs only along `axis`, left out here: the caller adds the indexed position).
+__device__ __forceinline__ void offsets_off_axis(const KView& walk, const KView& index, const KView& other, int axis, i64 i,
+                                                 i64& ow, i64& oi, i64& oo) {
+    ow = walk.offset; oi = index.offset; oo = other.offset;
+    for (int d = walk.rank - 1; d >= 0; --d) {
+        i64 ext = walk.shape[d];
+        i64 c = i % ext;
+        i /= ext;
+        ow += c * walk.stride[d];
+        oi += c * index.stride[d];
+        if (d != axis) oo += c * other.stride[d];
+    }
+}
+
 // out[.., j, ..] = src[.., index[.., j, ..], ..]; index has out's shape, src differs only along axis.
 template <typename T, typename I>
 __device__ void gather_impl(const T* src, const KView& sv, int axis, const I* index, const KView& iv, T* out,
                             const KView& ov, i64 n) {
     KILN_FOR_EACH(i, n) {
-        i64 rem = i, oo = ov.offset, oi = iv.offset, os = sv.offset;
-        for (int d = ov.rank - 1; d >= 0; --d) {
-            i64 ext = ov.shape[d];
-            i64 c = rem % ext;
-            rem /= ext;
-            oo += c * ov.stride[d];
-            oi += c * iv.stride[d];
-            if (d != axis) os += c * sv.stride[d];
-        }
+        i64 oo, oi, os;
+        offsets_off_axis(ov, iv, sv, axis, i, oo, oi, os);
         i64 k = load_index(index, oi);
         if (k >= 0 && k < sv.shape[axis]) {
             out[oo] = src[os + k * sv.stride[axis]];
@@ -53,15 +61,8 @@ template <typename T, typename I>
 __device__ void scatter_add_impl(const T* src, const KView& sv, int axis, const I* index, const KView& iv, T* out,
                                  const KView& ov, i64 n) {
     KILN_FOR_EACH(i, n) {
-        i64 rem = i, os = sv.offset, oi = iv.offset, oo = ov.offset;
-        for (int d = sv.rank - 1; d >= 0; --d) {
-            i64 ext = sv.shape[d];
-            i64 c = rem % ext;
-            rem /= ext;
-            os += c * sv.stride[d];
-            oi += c * iv.stride[d];
-            if (d != axis) oo += c * ov.stride[d];
-        }
+        i64 os, oi, oo;
+        offsets_off_axis(sv, iv, ov, axis, i, os, oi, oo);
         i64 k = load_index(index, oi);
         if (k >= 0 && k < ov.shape[axis]) atomic_add(out + oo + k * ov.stride[axis], Num<T>::load(src, os));
     }
