@@ -55,3 +55,23 @@ __kernel void random_op(int normal, ulong seed, ulong offset, long n, int rank, 
     }
     out[po] = v;
 }
+
+// Dropout as dev.kiln.composite.NormComposite#dropout: element i is kept when its Philox UNIFORM word
+// (w >> 8, out of 2^24) is at least threshold = ceil(p * 2^24); mask = kept ? scale : 0 with
+// scale = (float) (1 / (1 - p)), out = x * mask. One work item per Philox block of four elements;
+// x, out and mask are contiguous F32.
+__kernel void dropout_forward(ulong seed, ulong offset, long n, long threshold, float scale,
+                              __global const float* x, long offX, __global float* out, long offOut,
+                              __global float* mask, long offMask) {
+    long t = get_global_id(0);
+    if (t >= (n + 3) / 4) return;
+    uint4 b = kiln_philox(seed, offset + (ulong) t);
+    for (int k = 0; k < 4; k++) {
+        long i = 4 * t + k;
+        if (i < n) {
+            float m = (long) (kiln_word(b, k) >> 8) >= threshold ? scale : 0.0f;
+            mask[offMask + i] = m;
+            out[offOut + i] = x[offX + i] * m;
+        }
+    }
+}

@@ -435,7 +435,7 @@ final class CudaFastPaths implements FastPaths {
         boolean momentum = p.momentum() != 0;
         backend.launch("sgd_step", Launch.blocksFor(n, Launch.THREADS), Launch.THREADS, new Launch().i64(address(param))
                 .i64(address(grad)).i64(momentum ? address(momentumBuffer) : 0).i64(n).f32((float) p.lr())
-                .f32((float) p.momentum()).f32((float) p.dampening()).f32((float) p.weightDecay()).i32(p.nesterov() ? 1 : 0)
+                .f32((float) p.momentum()).f32((float) (1 - p.dampening())).f32((float) p.weightDecay()).i32(p.nesterov() ? 1 : 0)
                 .i32(step <= 1 ? 1 : 0));
         if (momentum) momentumBuffer.markWritten();
     }
@@ -447,9 +447,10 @@ final class CudaFastPaths implements FastPaths {
         double stepSize = p.lr() / (1 - Math.pow(p.beta1(), step));
         double bc2Sqrt = Math.sqrt(1 - Math.pow(p.beta2(), step));
         backend.launch("adam_step", Launch.blocksFor(n, Launch.THREADS), Launch.THREADS, new Launch().i64(address(param))
-                .i64(address(grad)).i64(address(m)).i64(address(v)).i64(n).f32((float) p.lr()).f32((float) p.beta1())
-                .f32((float) p.beta2()).f32((float) p.eps()).f32((float) p.weightDecay()).i32(p.decoupled() ? 1 : 0)
-                .f32((float) stepSize).f32((float) bc2Sqrt));
+                .i64(address(grad)).i64(address(m)).i64(address(v)).i64(n).f32((float) (1 - p.beta1()))
+                .f32((float) p.beta2()).f32((float) (1 - p.beta2())).f32((float) p.eps()).f32((float) p.weightDecay())
+                .i32(p.decoupled() ? 1 : 0).f32((float) (1 - p.lr() * p.weightDecay())).f32((float) stepSize)
+                .f32((float) bc2Sqrt));
         m.markWritten();
         v.markWritten();
     }

@@ -435,11 +435,14 @@ public final class OpenClBackend implements Backend {
         long n = out.numel();
         if (n == 0) return;
         Dims dims = Dims.collapse(out.shape(), out.strides());
-        String prelude = device.hasExtension("cl_khr_fp64") ? "#define KILN_FP64 1\n" : "";
-        long program = programs.get("random.cl", prelude);
-        ctx().kernel(program, "random_op").i32(distribution == Distribution.NORMAL ? 1 : 0).i64(seed).i64(offset)
+        ctx().kernel(randomProgram(), "random_op").i32(distribution == Distribution.NORMAL ? 1 : 0).i64(seed).i64(offset)
                 .i64(n).i32(dims.rank()).long8(dims.shape()).mem(ob).i64(out.offset()).long8(dims.strides()[0])
                 .launch1d(n);
+    }
+
+    /** random.cl, built with double-precision Box-Muller where the device has fp64 (as the Java reference computes it). */
+    long randomProgram() {
+        return programs.get("random.cl", device.hasExtension("cl_khr_fp64") ? "#define KILN_FP64 1\n" : "");
     }
 
     @Override

@@ -1,11 +1,15 @@
 package dev.kiln.opencl;
 
+import dev.kiln.AdamParams;
 import dev.kiln.Conv2dParams;
 import dev.kiln.DType;
+import dev.kiln.DropoutResult;
 import dev.kiln.LrnParams;
 import dev.kiln.NormGrads;
 import dev.kiln.NormResult;
 import dev.kiln.Pool2dParams;
+import dev.kiln.Reduction;
+import dev.kiln.SgdParams;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.spi.FastPaths;
@@ -24,10 +28,12 @@ final class OpenClFastPaths implements FastPaths {
 
     private final OpenClBackend backend;
     private final OpenClConv conv;
+    private final OpenClTrainingOps training;
 
     OpenClFastPaths(OpenClBackend backend) {
         this.backend = backend;
         conv = new OpenClConv(backend);
+        training = new OpenClTrainingOps(backend);
     }
 
     OpenClConv conv() { return conv; }
@@ -235,6 +241,30 @@ final class OpenClFastPaths implements FastPaths {
             call.launch1d(len);
         }
         return new NormGrads(dx.markWritten(), dw == null ? null : dw.markWritten(), db == null ? null : db.markWritten());
+    }
+
+    @Override
+    public DropoutResult dropout(Tensor x, double p, long seed, long offset) { return training.dropout(x, p, seed, offset); }
+
+    @Override
+    public Tensor crossEntropy(Tensor logits, Tensor target, int ignoreIndex, double labelSmoothing, Reduction reduction) {
+        return training.crossEntropy(logits, target, ignoreIndex, labelSmoothing, reduction);
+    }
+
+    @Override
+    public Tensor crossEntropyBackward(Tensor gradLoss, Tensor logits, Tensor target, int ignoreIndex, double labelSmoothing,
+                                       Reduction reduction) {
+        return training.crossEntropyBackward(gradLoss, logits, target, ignoreIndex, labelSmoothing, reduction);
+    }
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, long step, SgdParams p) {
+        training.sgdStep(param, grad, momentumBuffer, step, p);
+    }
+
+    @Override
+    public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, long step, AdamParams p) {
+        training.adamStep(param, grad, m, v, step, p);
     }
 
     /** Elements per row of layer norm: the product of the last {@code k} extents. */
