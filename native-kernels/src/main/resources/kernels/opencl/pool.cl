@@ -102,3 +102,46 @@ __kernel void avg_pool_backward(long n, int H, int W, int OH, int OW, int kH, in
     }
     dx[offD + i] = sum;
 }
+
+// Adaptive average pooling, torch.nn.AdaptiveAvgPool2d: output row i averages input rows
+// [floor(i H / OH), ceil((i + 1) H / OH)), columns alike. Forward one work item per output element.
+__kernel void adaptive_avg_pool_forward(long n, int H, int W, int OH, int OW,
+                                        __global const float* x, long offX, __global float* y, long offY) {
+    long i = get_global_id(0);
+    if (i >= n) return;
+    int ow = (int) (i % OW), oh = (int) ((i / OW) % OH);
+    long plane = i / ((long) OW * OH);
+    __global const float* p = x + offX + plane * H * W;
+    int hs = (int) ((long) oh * H / OH), he = (int) (((long) (oh + 1) * H + OH - 1) / OH);
+    int ws = (int) ((long) ow * W / OW), we = (int) (((long) (ow + 1) * W + OW - 1) / OW);
+    float sum = 0.0f;
+    for (int h = hs; h < he; h++) {
+        for (int w = ws; w < we; w++) sum += p[h * W + w];
+    }
+    y[offY + i] = sum / (float) ((he - hs) * (we - ws));
+}
+
+// Backward one work item per input element: the sum of gradOut / window size over the output
+// windows that hold it. Output row i holds input row h exactly when floor(h OH / H) <= i <
+// ceil((h + 1) OH / H); the bounds are checked again, so rounding cannot add a window.
+__kernel void adaptive_avg_pool_backward(long n, int H, int W, int OH, int OW,
+                                         __global const float* gradOut, long offG, __global float* dx, long offD) {
+    long i = get_global_id(0);
+    if (i >= n) return;
+    int w = (int) (i % W), h = (int) ((i / W) % H);
+    long plane = i / ((long) W * H);
+    __global const float* g = gradOut + offG + plane * OH * OW;
+    int ohLo = (int) ((long) h * OH / H), ohHi = min(OH, (int) (((long) (h + 1) * OH + H - 1) / H));
+    int owLo = (int) ((long) w * OW / W), owHi = min(OW, (int) (((long) (w + 1) * OW + W - 1) / W));
+    float sum = 0.0f;
+    for (int oh = ohLo; oh < ohHi; oh++) {
+        int hs = (int) ((long) oh * H / OH), he = (int) (((long) (oh + 1) * H + OH - 1) / OH);
+        if (h < hs || h >= he) continue;
+        for (int ow = owLo; ow < owHi; ow++) {
+            int ws = (int) ((long) ow * W / OW), we = (int) (((long) (ow + 1) * W + OW - 1) / OW);
+            if (w < ws || w >= we) continue;
+            sum += g[oh * OW + ow] / (float) ((he - hs) * (we - ws));
+        }
+    }
+    dx[offD + i] = sum;
+}

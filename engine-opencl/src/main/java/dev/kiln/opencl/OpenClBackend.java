@@ -84,6 +84,9 @@ public final class OpenClBackend implements Backend {
 
     DeviceInfo device() { return device; }
 
+    /** Work items of a group that reduces cooperatively: a power of two, at most 256 and the device's limit. */
+    int reduceGroup() { return reduceGroup; }
+
     ProgramCache programs() { return programs; }
 
     long context() { return context; }

@@ -29,11 +29,13 @@ final class OpenClFastPaths implements FastPaths {
     private final OpenClBackend backend;
     private final OpenClConv conv;
     private final OpenClTrainingOps training;
+    private final OpenClNorm norm;
 
     OpenClFastPaths(OpenClBackend backend) {
         this.backend = backend;
         conv = new OpenClConv(backend);
         training = new OpenClTrainingOps(backend);
+        norm = new OpenClNorm(backend);
     }
 
     OpenClConv conv() { return conv; }
@@ -153,7 +155,7 @@ final class OpenClFastPaths implements FastPaths {
         long n = x.numel();
         if (n > 0) {
             var xv = x.view();
-            long program = backend.programs().get("norm.cl", "");
+            long program = norm.normProgram();
             KernelCall call = backend.ctx().kernel(program, "batch_norm_inference").i64(n).i32(d[1]).i64(inner(d)).f32((float) eps);
             tensorArg(call, x);
             tensorArg(call, runningMean);
@@ -169,12 +171,34 @@ final class OpenClFastPaths implements FastPaths {
     }
 
     @Override
+    public NormResult batchNormTraining(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                        double momentum, double eps) {
+        return norm.batchNormTraining(x, weight, bias, runningMean, runningVar, momentum, eps);
+    }
+
+    @Override
+    public NormGrads batchNormBackward(Tensor gradOut, Tensor x, NormResult forward, Tensor weight, Tensor bias) {
+        return norm.batchNormBackward(gradOut, x, forward, weight, bias);
+    }
+
+    @Override
+    public Tensor lrnBackward(Tensor gradOut, Tensor x, Tensor out, LrnParams p) { return norm.lrnBackward(gradOut, x, out, p); }
+
+    @Override
+    public Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) { return norm.adaptiveAvgPool2d(x, outH, outW); }
+
+    @Override
+    public Tensor adaptiveAvgPool2dBackward(Tensor gradOut, Shape inputShape) {
+        return norm.adaptiveAvgPool2dBackward(gradOut, inputShape);
+    }
+
+    @Override
     public Tensor lrn(Tensor x, LrnParams p) {
         int[] d = x.shape().dims();
         Tensor y = x.device().empty(DType.F32, d);
         long n = x.numel();
         if (n > 0) {
-            long program = backend.programs().get("norm.cl", "");
+            long program = norm.normProgram();
             KernelCall call = backend.ctx().kernel(program, "lrn_forward").i64(n).i32(d[1]).i64(inner(d))
                     .i32(p.size()).f32((float) p.alpha()).f32((float) p.beta()).f32((float) p.k());
             tensorArg(call, x);
@@ -192,7 +216,7 @@ final class OpenClFastPaths implements FastPaths {
         Tensor mean = x.device().empty(DType.F32, statShape(d, normalizedDims));
         Tensor rstd = x.device().empty(DType.F32, statShape(d, normalizedDims));
         if (rows > 0) {
-            long program = backend.programs().get("norm.cl", "");
+            long program = norm.normProgram();
             KernelCall call = backend.ctx().kernel(program, "layer_norm_forward").i64(rows).i64(len).f32((float) eps);
             tensorArg(call, x);
             call.i32(weight != null ? 1 : 0);
@@ -215,7 +239,7 @@ final class OpenClFastPaths implements FastPaths {
         Tensor dx = x.device().empty(DType.F32, d);
         Tensor dw = weight != null ? x.device().empty(DType.F32, paramShape) : null;
         Tensor db = bias != null ? x.device().empty(DType.F32, paramShape) : null;
-        long program = backend.programs().get("norm.cl", "");
+        long program = norm.normProgram();
         if (rows > 0) {
             KernelCall call = backend.ctx().kernel(program, "layer_norm_backward_input").i64(rows).i64(len);
             tensorArg(call, gradOut);

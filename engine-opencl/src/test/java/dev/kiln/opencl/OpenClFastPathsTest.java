@@ -265,7 +265,11 @@ class OpenClFastPathsTest extends OpenClTestSupport {
                          Tensor w = affine ? device.fromArray(ws, pShape) : null; Tensor b = affine ? device.fromArray(bs, pShape) : null;
                          var fwd = Functional.layerNorm(x, k, w, b, eps);
                          var grads = Functional.layerNormBackward(g, x, fwd, w, b, k)) {
-                        Compare.close("layerNorm out" + what, out, toDouble(fwd.out().toFloatArray()), 1e-5);
+                        // the mean (about 100) is stored in float: its half-ulp, scaled by rstd, is an error floor of
+                        // every xhat, which short rows with a small spread (large rstd) reach
+                        double maxRstd = java.util.Arrays.stream(rstd).max().orElse(1);
+                        double outTol = Math.max(1e-5, 4 * 0x1p-24 * 100 * maxRstd);
+                        Compare.close("layerNorm out" + what, out, toDouble(fwd.out().toFloatArray()), outTol);
                         Compare.close("layerNorm mean" + what, mean, toDouble(fwd.mean().toFloatArray()), 1e-6);
                         Compare.close("layerNorm rstd" + what, rstd, toDouble(fwd.rstd().toFloatArray()), 1e-4);
                         Compare.closeToScale("layerNormBackward input" + what, dx, dxScale, toDouble(grads.input().toFloatArray()), 1e-4);
