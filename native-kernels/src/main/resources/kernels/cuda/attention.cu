@@ -2,7 +2,8 @@
 // shared memory in tiles, each query keeps a running maximum and sum (online softmax), and no Tq x Tk
 // matrix is ever stored. q [N, H, Tq, D], k and v [N, H, Tk, D] contiguous F32; D <= KILN_ATT_MAX_D.
 // mask: null or an additive F32 mask with strides (n, h, i, j) for its broadcast to [N, H, Tq, Tk];
-// causal drops key j > query i. A query with every key dropped gets zeros (and lse = -inf).
+// causal drops key j > query i. A query with every key dropped gets zeros and lse = +inf, as the composite
+// and the CPU backend, so either side's backward reads the other's forward (exp(s - lse) = 0 there).
 #include "kiln_common.cuh"
 
 #define KILN_ATT_MAX_D 128
@@ -68,7 +69,7 @@ attention_forward(const float* q, const float* k, const float* v, AttMask mask, 
     float* oi = out + ((i64) b * tq + i) * d;
     const float inv = l > 0.f ? 1.f / l : 0.f;
     for (int c = 0; c < d; ++c) oi[c] = acc[c] * inv;
-    lse[(i64) b * tq + i] = l > 0.f ? m + logf(l) : -KILN_INF_F;
+    lse[(i64) b * tq + i] = l > 0.f ? m + logf(l) : KILN_INF_F;
 }
 
 // Backward, part 1: one thread per query row computes delta_i = dO_i . O_i and
@@ -91,7 +92,7 @@ attention_backward_dq(const float* q, const float* k, const float* v, AttMask ma
         di += active ? gr[c] * out[row * d + c] : 0.f;
         acc[c] = 0.f;
     }
-    const float li = active ? lse[row] : -KILN_INF_F;
+    const float li = active ? lse[row] : KILN_INF_F;
     for (int j0 = 0; j0 < tk; j0 += KILN_ATT_TILE) {
         const int rows = min(KILN_ATT_TILE, tk - j0);
         __syncthreads();
@@ -102,7 +103,7 @@ attention_backward_dq(const float* q, const float* k, const float* v, AttMask ma
             vs[r][c] = v[src];
         }
         __syncthreads();
-        if (!active || li == -KILN_INF_F) continue;
+        if (!active || li == KILN_INF_F) continue;
         for (int r = 0; r < rows; ++r) {
             const float bias = att_bias(mask, heads, b, i, j0 + r, causal);
             if (bias == -KILN_INF_F) continue;
@@ -158,7 +159,7 @@ attention_backward_dkv(const float* q, const float* k, const float* v, AttMask m
         __syncthreads();
         if (!active) continue;
         for (int r = 0; r < rows; ++r) {
-            if (ls[r] == -KILN_INF_F) continue;   // a query with every key dropped has no gradient
+            if (ls[r] == KILN_INF_F) continue;   // a query with every key dropped has no gradient
             const float bias = att_bias(mask, heads, b, i0 + r, j, causal);
             if (bias == -KILN_INF_F) continue;
             float s = 0.f, dp = 0.f;

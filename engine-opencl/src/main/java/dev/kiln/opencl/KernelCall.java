@@ -28,6 +28,9 @@ final class KernelCall {
 
     KernelCall u16(short v) { return check(clSetKernelArg1s(kernel, index, v)); }
 
+    /** A long4 argument. */
+    KernelCall long4(long a, long b, long c, long d) { return check(clSetKernelArg(kernel, index, new long[] {a, b, c, d})); }
+
     /** A long8 argument: up to eight values, padded with zeros. */
     KernelCall long8(long[] v) {
         long[] padded = new long[8];

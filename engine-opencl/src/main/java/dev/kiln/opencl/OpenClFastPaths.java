@@ -1,6 +1,8 @@
 package dev.kiln.opencl;
 
 import dev.kiln.AdamParams;
+import dev.kiln.AttentionGrads;
+import dev.kiln.AttentionResult;
 import dev.kiln.Conv2dParams;
 import dev.kiln.DType;
 import dev.kiln.DropoutResult;
@@ -30,12 +32,14 @@ final class OpenClFastPaths implements FastPaths {
     private final OpenClConv conv;
     private final OpenClTrainingOps training;
     private final OpenClNorm norm;
+    private final OpenClAttention attention;
 
     OpenClFastPaths(OpenClBackend backend) {
         this.backend = backend;
         conv = new OpenClConv(backend);
         training = new OpenClTrainingOps(backend);
         norm = new OpenClNorm(backend);
+        attention = new OpenClAttention(backend);
     }
 
     OpenClConv conv() { return conv; }
@@ -265,6 +269,17 @@ final class OpenClFastPaths implements FastPaths {
             call.launch1d(len);
         }
         return new NormGrads(dx.markWritten(), dw == null ? null : dw.markWritten(), db == null ? null : db.markWritten());
+    }
+
+    @Override
+    public AttentionResult attention(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double scale) {
+        return attention.forward(q, k, v, mask, causal, scale);
+    }
+
+    @Override
+    public AttentionGrads attentionBackward(Tensor gradOut, Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal,
+                                            double scale, AttentionResult forward) {
+        return attention.backward(gradOut, q, k, v, mask, causal, scale, forward);
     }
 
     @Override
