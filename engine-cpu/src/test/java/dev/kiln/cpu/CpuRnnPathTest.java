@@ -13,6 +13,7 @@ import dev.kiln.Tensor;
 import dev.kiln.composite.RnnComposite;
 import dev.kiln.tck.HostTensor;
 import dev.kiln.tck.ref.NumericGradient;
+import dev.kiln.tck.ref.RnnBackpropReference;
 import dev.kiln.tck.ref.RnnReference;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

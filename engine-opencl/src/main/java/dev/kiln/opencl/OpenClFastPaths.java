@@ -11,10 +11,14 @@ import dev.kiln.NormGrads;
 import dev.kiln.NormResult;
 import dev.kiln.Pool2dParams;
 import dev.kiln.Reduction;
+import dev.kiln.RnnGrads;
+import dev.kiln.RnnParams;
+import dev.kiln.RnnResult;
 import dev.kiln.SgdParams;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.spi.FastPaths;
+import java.util.List;
 
 /**
  * OpenCL kernels for the fast paths that pay most against their composition from primitives: the
@@ -33,6 +37,7 @@ final class OpenClFastPaths implements FastPaths {
     private final OpenClTrainingOps training;
     private final OpenClNorm norm;
     private final OpenClAttention attention;
+    private final OpenClRnn rnn;
 
     OpenClFastPaths(OpenClBackend backend) {
         this.backend = backend;
@@ -40,6 +45,7 @@ final class OpenClFastPaths implements FastPaths {
         training = new OpenClTrainingOps(backend);
         norm = new OpenClNorm(backend);
         attention = new OpenClAttention(backend);
+        rnn = new OpenClRnn(backend);
     }
 
     OpenClConv conv() { return conv; }
@@ -269,6 +275,17 @@ final class OpenClFastPaths implements FastPaths {
             call.launch1d(len);
         }
         return new NormGrads(dx.markWritten(), dw == null ? null : dw.markWritten(), db == null ? null : db.markWritten());
+    }
+
+    @Override
+    public RnnResult rnn(RnnParams p, Tensor x, Tensor h0, Tensor c0, List<Tensor> weights, boolean training) {
+        return rnn.forward(p, x, h0, c0, weights, training);
+    }
+
+    @Override
+    public RnnGrads rnnBackward(RnnParams p, Tensor x, Tensor h0, Tensor c0, List<Tensor> weights, RnnResult forward,
+                                Tensor gradOutput, Tensor gradHN, Tensor gradCN) {
+        return rnn.backward(p, x, h0, c0, weights, forward, gradOutput, gradHN, gradCN);
     }
 
     @Override

@@ -1,31 +1,31 @@
-package dev.kiln.cpu;
+package dev.kiln.tck.ref;
 
 /**
  * Float64 backpropagation through time for a stacked, optionally bidirectional LSTM or GRU, written
  * from the equations of {@code torch.nn.LSTM} / {@code GRU} (gates i, f, g, o; r, z, n with r applied
  * to {@code W_hn h + b_hn}) and their derivatives, independently of the code under test. Arrays are
  * row-major: x [T, N, in], states [layers * dirs, N, H], weights w_ih, w_hh, b_ih, b_hh per layer and
- * direction. {@link CpuRnnPathTest} checks it against central differences on a small case, then uses it
- * where finite differences would be too slow (long sequences, wide layers).
+ * direction. The CPU backend's CpuRnnPathTest checks it against central differences on a small case;
+ * backend tests use it where finite differences would be too slow (long sequences, wide layers).
  */
-final class RnnBackpropReference {
-    final boolean lstm;
-    final int layers, dirs, steps, batch, hidden, inputSize;
-    final double[] x, h0, c0;
-    final double[][] w;
+public final class RnnBackpropReference {
+    public final boolean lstm;
+    public final int layers, dirs, steps, batch, hidden, inputSize;
+    public final double[] x, h0, c0;
+    public final double[][] w;
     // forward results
-    double[] output, hN, cN;
+    public double[] output, hN, cN;
     // per slot: activations [T][N][gates * H], cell states [T][N][H] (LSTM), hn (GRU) [T][N][H]; per layer: outputs
     private double[][] act, cell, hnRec, layerOut;
     // gradients
-    double[] gInput, gH0, gC0;
+    public double[] gInput, gH0, gC0;
     /** The magnitudes of the terms of the last sum that made each input and h0 gradient element (they may cancel). */
-    double[] gInputTermScale, gH0TermScale;
-    double[][] gW;
+    public double[] gInputTermScale, gH0TermScale;
+    public double[][] gW;
     /** Per weight gradient element, the sum of its terms' magnitudes: what a float32 sum over T * N rows is accurate relative to. */
-    double[][] gWTermScale;
+    public double[][] gWTermScale;
 
-    RnnBackpropReference(boolean lstm, int layers, boolean bidirectional, int steps, int batch, int inputSize, int hidden, double[] x,
+    public RnnBackpropReference(boolean lstm, int layers, boolean bidirectional, int steps, int batch, int inputSize, int hidden, double[] x,
                          double[] h0, double[] c0, double[][] w) {
         this.lstm = lstm;
         this.layers = layers;
@@ -40,15 +40,15 @@ final class RnnBackpropReference {
         this.w = w;
     }
 
-    int gates() { return (lstm ? 4 : 3) * hidden; }
+    public int gates() { return (lstm ? 4 : 3) * hidden; }
 
-    int in(int layer) { return layer == 0 ? inputSize : dirs * hidden; }
+    public int in(int layer) { return layer == 0 ? inputSize : dirs * hidden; }
 
     private static double sigmoid(double v) { return 1 / (1 + Math.exp(-v)); }
 
     private int time(int d, int s) { return d == 0 ? s : steps - 1 - s; }
 
-    void forward() {
+    public void forward() {
         int g = gates(), slots = layers * dirs, width = dirs * hidden;
         act = new double[slots][steps * batch * g];
         cell = new double[slots][steps * batch * hidden];
@@ -111,7 +111,7 @@ final class RnnBackpropReference {
     }
 
     /** Gradients of {@code L = <gOut, output> + <gH, hN> + <gC, cN>} (gH, gC may be null: zero). */
-    void backward(double[] gOut, double[] gH, double[] gC) {
+    public void backward(double[] gOut, double[] gH, double[] gC) {
         int g = gates(), slots = layers * dirs;
         gH0 = new double[slots * batch * hidden];
         gH0TermScale = new double[slots * batch * hidden];
