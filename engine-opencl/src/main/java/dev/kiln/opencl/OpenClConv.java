@@ -14,16 +14,34 @@ import java.util.List;
  * backward data W^T · dY into columns then col2im, backward filter dY · cols^T summed over images.
  * Columns are built for a chunk of images at a time, at most {@link #columnBudgetBytes} of them (at
  * least one image), so a batch-32 AlexNet layer does not allocate gigabytes. A 1x1 convolution with
- * stride 1 and no padding needs no columns: the images already are them.
+ * stride 1 and no padding needs no columns: the images already are them. Layers with few im2col rows
+ * (one input channel, depthwise) run direct kernels instead, forward and backward data.
  */
 final class OpenClConv {
     /** Default bound on one chunk's columns: 64 MiB. */
     static final long DEFAULT_COLUMN_BUDGET = 64L << 20;
 
+    /**
+     * Im2col rows up to which the direct kernels run instead of im2col + GEMM: forward, channels per
+     * group * KH * KW (a one-channel 5x5 first layer, depthwise filters up to 5x5); backward data,
+     * output channels per group * KH * KW (depthwise 3x3). Above them the GEMM's K is long enough to
+     * pay for the columns. Measured on PoCL (docs/opencl-backend.md, "Direct convolution").
+     */
+    static final int FORWARD_DIRECT_MAX_ROWS = 25, BACKWARD_DIRECT_MAX_ROWS = 9;
+
+    /** How a convolution is computed: the rule above, or forced (-Dkiln.opencl.conv=direct|gemm) for comparisons and tests. */
+    enum Method { AUTO, DIRECT, GEMM }
+
     private final OpenClBackend backend;
     private volatile long columnBudgetBytes = DEFAULT_COLUMN_BUDGET;
+    private volatile Method method = Method.valueOf(System.getProperty("kiln.opencl.conv", "auto").toUpperCase(java.util.Locale.ROOT));
 
     OpenClConv(OpenClBackend backend) { this.backend = backend; }
+
+    /** Lets tests force one method. */
+    void method(Method m) { method = m; }
+
+    private boolean direct(long rows, int maxRows) { return method == Method.DIRECT || (method == Method.AUTO && rows <= maxRows); }
 
     /** Lets tests force small chunks. */
     void columnBudget(long bytes) { columnBudgetBytes = bytes; }
@@ -70,94 +88,124 @@ final class OpenClConv {
     Tensor forward(Tensor x, Tensor w, Tensor bias, Conv2dParams p) {
         Geometry g = Geometry.of(x.shape(), w.shape(), p);
         Tensor y = x.device().empty(DType.F32, g.n, g.oc, g.oh, g.ow);
-        if (y.numel() == 0) return y.markWritten();
-        try (Temporaries tmp = new Temporaries()) {
-            View xv = tmp.dense(x.view()), wv = tmp.dense(w.view()), yv = y.view();
-            ClBuffer xb = buffer(xv), wb = buffer(wv), yb = buffer(yv);
-            int chunk = chunk(g);
-            ClBuffer cols = g.pointwise() ? null : tmp.floats((long) chunk * g.imageColumns());
-            Operand weights = new Operand(wb, wv.offset(), 0, (long) g.ocg() * g.kg(), g.ocg(), (int) g.kg(), g.kg(), 1);
-            for (int n0 = 0; n0 < g.n; n0 += chunk) {
-                int nb = Math.min(chunk, g.n - n0);
-                Operand columns = cols == null
-                        ? new Operand(xb, xv.offset() + n0 * g.imageIn(), g.imageIn(), g.kg() * g.plane(), (int) g.kg(), (int) g.plane(), g.plane(), 1)
-                        : im2col(g, xb, xv.offset() + n0 * g.imageIn(), nb, cols);
-                Operand out = new Operand(yb, yv.offset() + n0 * g.imageOut(), g.imageOut(), (long) g.ocg() * g.plane(),
-                        g.ocg(), (int) g.plane(), g.plane(), 1);
-                gemmPerImageAndGroup(g, nb, weights, columns, out);
+        try {
+            if (y.numel() == 0) return y.markWritten();
+            if (direct(g.kg(), FORWARD_DIRECT_MAX_ROWS)) {
+                View xv = x.view(), wv = w.view(), yv = y.view();
+                KernelCall call = geometry(backend.ctx().kernel(program(), "conv_direct_forward").i64(y.numel()), g).i32(g.oc).i32(g.groups)
+                        .mem(buffer(xv)).i64(xv.offset()).mem(buffer(wv)).i64(wv.offset()).i32(bias != null ? 1 : 0);
+                View bv = bias != null ? bias.view() : wv;
+                call.mem(buffer(bv)).i64(bv.offset()).mem(buffer(yv)).i64(yv.offset()).launch1d(y.numel());
+                return y.markWritten();
             }
-            if (bias != null) {
-                View bv = tmp.dense(bias.view());
-                backend.ctx().kernel(program(), "conv_bias_add").i64(y.numel()).i32(g.oc).i64(g.plane())
-                        .mem(buffer(bv)).i64(bv.offset()).mem(yb).i64(yv.offset()).launch1d(y.numel());
+            try (Temporaries tmp = new Temporaries()) {
+                View xv = tmp.dense(x.view()), wv = tmp.dense(w.view()), yv = y.view();
+                ClBuffer xb = buffer(xv), wb = buffer(wv), yb = buffer(yv);
+                int chunk = chunk(g);
+                ClBuffer cols = g.pointwise() ? null : tmp.floats((long) chunk * g.imageColumns());
+                Operand weights = new Operand(wb, wv.offset(), 0, (long) g.ocg() * g.kg(), g.ocg(), (int) g.kg(), g.kg(), 1);
+                for (int n0 = 0; n0 < g.n; n0 += chunk) {
+                    int nb = Math.min(chunk, g.n - n0);
+                    Operand columns = cols == null
+                            ? new Operand(xb, xv.offset() + n0 * g.imageIn(), g.imageIn(), g.kg() * g.plane(), (int) g.kg(), (int) g.plane(), g.plane(), 1)
+                            : im2col(g, xb, xv.offset() + n0 * g.imageIn(), nb, cols);
+                    Operand out = new Operand(yb, yv.offset() + n0 * g.imageOut(), g.imageOut(), (long) g.ocg() * g.plane(),
+                            g.ocg(), (int) g.plane(), g.plane(), 1);
+                    gemmPerImageAndGroup(g, nb, weights, columns, out);
+                }
+                if (bias != null) {
+                    View bv = tmp.dense(bias.view());
+                    backend.ctx().kernel(program(), "conv_bias_add").i64(y.numel()).i32(g.oc).i64(g.plane())
+                            .mem(buffer(bv)).i64(bv.offset()).mem(yb).i64(yv.offset()).launch1d(y.numel());
+                }
             }
+            return y.markWritten();
+        } catch (RuntimeException | Error e) {
+            y.close();   // a failed launch must not leak the result
+            throw e;
         }
-        return y.markWritten();
     }
 
     Tensor backwardData(Tensor gradOut, Tensor w, Shape inputShape, Conv2dParams p) {
         Geometry g = Geometry.of(inputShape, w.shape(), p);
         Tensor dx = gradOut.device().empty(DType.F32, inputShape.dims());
-        if (dx.numel() == 0) return dx.markWritten();
-        try (Temporaries tmp = new Temporaries()) {
-            View dyv = tmp.dense(gradOut.view()), wv = tmp.dense(w.view()), dxv = dx.view();
-            ClBuffer dyb = buffer(dyv), wb = buffer(wv), dxb = buffer(dxv);
-            int chunk = chunk(g);
-            ClBuffer cols = g.pointwise() ? null : tmp.floats((long) chunk * g.imageColumns());
-            // W^T per group: [kg, ocg] read across W's rows
-            Operand weightsT = new Operand(wb, wv.offset(), 0, (long) g.ocg() * g.kg(), (int) g.kg(), g.ocg(), 1, g.kg());
-            for (int n0 = 0; n0 < g.n; n0 += chunk) {
-                int nb = Math.min(chunk, g.n - n0);
-                Operand dy = new Operand(dyb, dyv.offset() + n0 * g.imageOut(), g.imageOut(), (long) g.ocg() * g.plane(),
-                        g.ocg(), (int) g.plane(), g.plane(), 1);
-                if (cols == null) {
-                    Operand out = new Operand(dxb, dxv.offset() + n0 * g.imageIn(), g.imageIn(), g.kg() * g.plane(),
-                            (int) g.kg(), (int) g.plane(), g.plane(), 1);
-                    gemmPerImageAndGroup(g, nb, weightsT, dy, out);
-                } else {
-                    gemmPerImageAndGroup(g, nb, weightsT, dy, columnsOperand(g, cols));
-                    long total = nb * g.imageIn();
-                    geometry(backend.ctx().kernel(program(), "conv_col2im").i64(total), g)
-                            .mem(cols).mem(dxb).i64(dxv.offset() + n0 * g.imageIn()).launch1d(total);
+        try {
+            if (dx.numel() == 0) return dx.markWritten();
+            if (direct((long) g.ocg() * g.kh * g.kw, BACKWARD_DIRECT_MAX_ROWS)) {
+                View dyv = gradOut.view(), wv = w.view(), dxv = dx.view();
+                geometry(backend.ctx().kernel(program(), "conv_direct_backward_data").i64(dx.numel()), g).i32(g.oc).i32(g.groups)
+                        .mem(buffer(dyv)).i64(dyv.offset()).mem(buffer(wv)).i64(wv.offset()).mem(buffer(dxv)).i64(dxv.offset())
+                        .launch1d(dx.numel());
+                return dx.markWritten();
+            }
+            try (Temporaries tmp = new Temporaries()) {
+                View dyv = tmp.dense(gradOut.view()), wv = tmp.dense(w.view()), dxv = dx.view();
+                ClBuffer dyb = buffer(dyv), wb = buffer(wv), dxb = buffer(dxv);
+                int chunk = chunk(g);
+                ClBuffer cols = g.pointwise() ? null : tmp.floats((long) chunk * g.imageColumns());
+                // W^T per group: [kg, ocg] read across W's rows
+                Operand weightsT = new Operand(wb, wv.offset(), 0, (long) g.ocg() * g.kg(), (int) g.kg(), g.ocg(), 1, g.kg());
+                for (int n0 = 0; n0 < g.n; n0 += chunk) {
+                    int nb = Math.min(chunk, g.n - n0);
+                    Operand dy = new Operand(dyb, dyv.offset() + n0 * g.imageOut(), g.imageOut(), (long) g.ocg() * g.plane(),
+                            g.ocg(), (int) g.plane(), g.plane(), 1);
+                    if (cols == null) {
+                        Operand out = new Operand(dxb, dxv.offset() + n0 * g.imageIn(), g.imageIn(), g.kg() * g.plane(),
+                                (int) g.kg(), (int) g.plane(), g.plane(), 1);
+                        gemmPerImageAndGroup(g, nb, weightsT, dy, out);
+                    } else {
+                        gemmPerImageAndGroup(g, nb, weightsT, dy, columnsOperand(g, cols));
+                        long total = nb * g.imageIn();
+                        geometry(backend.ctx().kernel(program(), "conv_col2im").i64(total), g)
+                                .mem(cols).mem(dxb).i64(dxv.offset() + n0 * g.imageIn()).launch1d(total);
+                    }
                 }
             }
+            return dx.markWritten();
+        } catch (RuntimeException | Error e) {
+            dx.close();   // a failed launch must not leak the result
+            throw e;
         }
-        return dx.markWritten();
     }
 
     Tensor backwardFilter(Tensor gradOut, Tensor x, Shape weightShape, Conv2dParams p) {
         Geometry g = Geometry.of(x.shape(), weightShape, p);
         Tensor dw = gradOut.device().empty(DType.F32, weightShape.dims());
-        if (dw.numel() == 0) return dw.markWritten();
-        View dwv = dw.view();
-        if (g.n == 0) {
-            backend.fill(dwv, 0);   // a sum over no images
-            return dw.markWritten();
-        }
-        try (Temporaries tmp = new Temporaries()) {
-            View dyv = tmp.dense(gradOut.view()), xv = tmp.dense(x.view());
-            ClBuffer dyb = buffer(dyv), xb = buffer(xv), dwb = buffer(dwv);
-            int chunk = chunk(g);
-            ClBuffer cols = g.pointwise() ? null : tmp.floats((long) chunk * g.imageColumns());
-            Operand grads = new Operand(dwb, dwv.offset(), 0, (long) g.ocg() * g.kg(), g.ocg(), (int) g.kg(), g.kg(), 1);
-            for (int n0 = 0; n0 < g.n; n0 += chunk) {
-                int nb = Math.min(chunk, g.n - n0);
-                Operand columns = cols == null
-                        ? new Operand(xb, xv.offset() + n0 * g.imageIn(), g.imageIn(), g.kg() * g.plane(), (int) g.kg(), (int) g.plane(), g.plane(), 1)
-                        : im2col(g, xb, xv.offset() + n0 * g.imageIn(), nb, cols);
-                // cols^T per image and group: [plane, kg]
-                Operand columnsT = new Operand(columns.buffer(), columns.offset(), columns.imageStride(), columns.groupStride(),
-                        (int) g.plane(), (int) g.kg(), 1, g.plane());
-                Operand dy = new Operand(dyb, dyv.offset() + n0 * g.imageOut(), g.imageOut(), (long) g.ocg() * g.plane(),
-                        g.ocg(), (int) g.plane(), g.plane(), 1);
-                // every image adds into the same dW, so images go one call each, groups batched
-                for (int i = 0; i < nb; i++) {
-                    backend.matmul(dy.groups(g.groups, i), columnsT.groups(g.groups, i), grads.groups(g.groups, 0),
-                            1f, n0 + i == 0 ? 0f : 1f);
+        try {
+            if (dw.numel() == 0) return dw.markWritten();
+            View dwv = dw.view();
+            if (g.n == 0) {
+                backend.fill(dwv, 0);   // a sum over no images
+                return dw.markWritten();
+            }
+            try (Temporaries tmp = new Temporaries()) {
+                View dyv = tmp.dense(gradOut.view()), xv = tmp.dense(x.view());
+                ClBuffer dyb = buffer(dyv), xb = buffer(xv), dwb = buffer(dwv);
+                int chunk = chunk(g);
+                ClBuffer cols = g.pointwise() ? null : tmp.floats((long) chunk * g.imageColumns());
+                Operand grads = new Operand(dwb, dwv.offset(), 0, (long) g.ocg() * g.kg(), g.ocg(), (int) g.kg(), g.kg(), 1);
+                for (int n0 = 0; n0 < g.n; n0 += chunk) {
+                    int nb = Math.min(chunk, g.n - n0);
+                    Operand columns = cols == null
+                            ? new Operand(xb, xv.offset() + n0 * g.imageIn(), g.imageIn(), g.kg() * g.plane(), (int) g.kg(), (int) g.plane(), g.plane(), 1)
+                            : im2col(g, xb, xv.offset() + n0 * g.imageIn(), nb, cols);
+                    // cols^T per image and group: [plane, kg]
+                    Operand columnsT = new Operand(columns.buffer(), columns.offset(), columns.imageStride(), columns.groupStride(),
+                            (int) g.plane(), (int) g.kg(), 1, g.plane());
+                    Operand dy = new Operand(dyb, dyv.offset() + n0 * g.imageOut(), g.imageOut(), (long) g.ocg() * g.plane(),
+                            g.ocg(), (int) g.plane(), g.plane(), 1);
+                    // every image adds into the same dW, so images go one call each, groups batched
+                    for (int i = 0; i < nb; i++) {
+                        backend.matmul(dy.groups(g.groups, i), columnsT.groups(g.groups, i), grads.groups(g.groups, 0),
+                                1f, n0 + i == 0 ? 0f : 1f);
+                    }
                 }
             }
+            return dw.markWritten();
+        } catch (RuntimeException | Error e) {
+            dw.close();   // a failed launch must not leak the result
+            throw e;
         }
-        return dw.markWritten();
     }
 
     /** c = a · b for every image of the chunk and every group, batched over the more numerous of the two. */

@@ -36,7 +36,10 @@ class OpenClConvolutionTest extends OpenClTestSupport {
 
     @AfterEach
     void defaultBudget() {
-        if (conv != null) conv.columnBudget(OpenClConv.DEFAULT_COLUMN_BUDGET);
+        if (conv != null) {
+            conv.columnBudget(OpenClConv.DEFAULT_COLUMN_BUDGET);
+            conv.method(OpenClConv.Method.AUTO);
+        }
     }
 
     /** One convolution: x [n, c, h, w], weight [oc, c / groups, kh, kw]. */
@@ -88,12 +91,23 @@ class OpenClConvolutionTest extends OpenClTestSupport {
         return d;
     }
 
-    /** Runs all three directions of {@code k} and compares them with the host reference. */
+    /** Runs all three directions of {@code k} by each method (direct kernels, im2col + GEMM, the rule) against the host reference. */
     private void check(Case k, boolean withBias) {
+        for (OpenClConv.Method m : OpenClConv.Method.values()) {
+            conv.method(m);
+            try {
+                check(k, withBias, m);
+            } finally {
+                conv.method(OpenClConv.Method.AUTO);
+            }
+        }
+    }
+
+    private void check(Case k, boolean withBias, OpenClConv.Method method) {
         float[] x = random(size(k.xShape())), wt = random(size(k.wShape())), gy = random(size(k.yShape()));
         float[] bias = withBias ? random(k.oc) : null;
         double[][] ref = reference(k, x, wt, bias, gy);
-        String what = k + (withBias ? " with bias" : "") + seedNote();
+        String what = k + (withBias ? " with bias" : "") + " by " + method + seedNote();
         long base = device.bytesInUse();
         try (Tensor xt = device.fromArray(x, k.xShape());
              Tensor wtt = device.fromArray(wt, k.wShape());
@@ -180,10 +194,13 @@ class OpenClConvolutionTest extends OpenClTestSupport {
         float[] x = new float[25];
         Arrays.fill(x, 1f);
         x[0] = Float.NaN;   // touched only by the window at (0, 0)
-        try (Tensor xt = device.fromArray(x, k.xShape()); Tensor wt = device.fromArray(new float[] {1, 1, 1, 1, 1, 1, 1, 1, 1}, k.wShape());
-             Tensor y = Functional.conv2d(xt, wt, null, k.p)) {
-            double[] ref = {Double.NaN, 9, 9, 9, 9, 9, 9, 9, 9};
-            Compare.close("conv2d with a NaN" + seedNote(), ref, toDouble(y.toFloatArray()), 0);
+        for (OpenClConv.Method m : OpenClConv.Method.values()) {
+            conv.method(m);
+            try (Tensor xt = device.fromArray(x, k.xShape()); Tensor wt = device.fromArray(new float[] {1, 1, 1, 1, 1, 1, 1, 1, 1}, k.wShape());
+                 Tensor y = Functional.conv2d(xt, wt, null, k.p)) {
+                double[] ref = {Double.NaN, 9, 9, 9, 9, 9, 9, 9, 9};
+                Compare.close("conv2d with a NaN by " + m + seedNote(), ref, toDouble(y.toFloatArray()), 0);
+            }
         }
     }
 }
