@@ -21,13 +21,13 @@ import dev.kiln.spi.FastPaths;
 import java.util.List;
 
 /**
- * OpenCL kernels for the fast paths that pay most against their composition from primitives: the
- * softmax family (one pass per row instead of five primitive launches) and max/average pooling
- * forward and backward (one kernel instead of window copies and reductions), batch norm with running
- * statistics, local response norm and layer norm forward and backward (one kernel per pass, one
- * work item per row), and convolution forward and backward as im2col + GEMM ({@link OpenClConv}).
- * Everything else keeps the
- * composite default. Arguments arrive validated by {@link dev.kiln.Functional} (F32, contiguous).
+ * The OpenCL backend's fast paths, each on its own kernels: the softmax family (one pass per row),
+ * max/average pooling forward and backward, batch norm with running statistics, LRN forward and layer
+ * norm forward and backward (here); convolution ({@link OpenClConv}: im2col + GEMM, direct kernels for
+ * few im2col rows); batch norm in training, LRN backward, adaptive average pooling ({@link OpenClNorm});
+ * attention ({@link OpenClAttention}); LSTM and GRU ({@link OpenClRnn}); cross-entropy, dropout, SGD
+ * and Adam ({@link OpenClTrainingOps}). {@code linear} keeps the composite default (the backend's GEMM).
+ * Arguments arrive validated by {@link dev.kiln.Functional}; tensors are always contiguous.
  */
 final class OpenClFastPaths implements FastPaths {
     private static final int SOFTMAX = 0, LOG_SOFTMAX = 1, SOFTMAX_BACKWARD = 2, LOG_SOFTMAX_BACKWARD = 3;
