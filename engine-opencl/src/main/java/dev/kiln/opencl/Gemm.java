@@ -22,6 +22,8 @@ final class Gemm {
     private final OpenClBackend backend;
     private final PackedGemm packed;
     private final boolean tiledFits;
+    /** The tiled kernel's vector width: the device's preferred float width, as 1, 2 or 4 (its block is 4 columns wide). */
+    private final int tiledVectorWidth;
     private volatile Kernel kernel;
     private volatile boolean clblastEnabled = true;
     private final AtomicLong clblastCalls = new AtomicLong();
@@ -32,6 +34,8 @@ final class Gemm {
         packed = new PackedGemm(backend);
         // The tiled kernel needs 16x16 work groups and 8.5 KiB of local memory, the packed one 8x8 groups.
         tiledFits = device.maxWorkGroupSize() >= THREADS * THREADS && device.localMemBytes() >= 16 * 1024;
+        int preferred = Integer.getInteger("kiln.opencl.gemm.vw", device.floatVectorWidth());
+        tiledVectorWidth = preferred >= 4 ? 4 : preferred >= 2 ? 2 : 1;
         String forced = System.getProperty("kiln.opencl.gemm");
         kernel = forced != null ? Kernel.valueOf(forced.toUpperCase(java.util.Locale.ROOT))
                 : !device.gpu() && device.maxWorkGroupSize() >= 64 ? Kernel.PACKED
@@ -65,7 +69,7 @@ final class Gemm {
         }
         // K = 0 (c = beta c) needs no panels: the tiled kernel does it in one pass
         boolean tiled = use != Kernel.SIMPLE && tiledFits;
-        long program = backend.programs().get("gemm.cl", "");
+        long program = backend.programs().get("gemm.cl", "#define GEMM_VW " + tiledVectorWidth + "\n");
         KernelCall call = backend.ctx().kernel(program, tiled ? "gemm_tiled" : "gemm_simple")
                 .i32(m).i32(n).i32(k).f32(alpha).f32(beta)
                 .mem(ab).i64(a.offset()).i64(a.strides()[0]).i64(a.strides()[1]).i64(a.strides()[2])
