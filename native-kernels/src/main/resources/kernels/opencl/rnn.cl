@@ -5,7 +5,18 @@
 // per (n, j) of [N, H]. Strided operands (a state slot, a direction's columns of a layer output) come
 // as (buffer, offset, row stride) in elements.
 
+// With KILN_FP64 (the device has cl_khr_fp64) the activations are evaluated in double and rounded
+// once. The backward derives the slopes of saturated gates from these stored floats, s (1 - s) and
+// (1 - t)(1 + t), which magnify an error of a few ulp in s or t (OpenCL's float exp, tanh and
+// division may be 3 to 5 ulp off) by 1 / (1 - s): 1e-5 of the gradient at 1 - s = 0.01.
+#ifdef KILN_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+inline float kiln_sigmoid(float v) { return (float) (1.0 / (1.0 + exp(-(double) v))); }
+inline float kiln_tanh(float v) { return (float) tanh((double) v); }
+#else
 inline float kiln_sigmoid(float v) { return 1.0f / (1.0f + exp(-v)); }
+inline float kiln_tanh(float v) { return tanh(v); }
+#endif
 
 // The derivatives from the activations, as s (1 - s) and (1 - t)(1 + t): 1 - s and 1 - t are exact
 // for saturated gates, where s - s^2 and 1 - t^2 would lose the digits of a small slope.
@@ -27,11 +38,11 @@ __kernel void lstm_step_forward(int N, int H, __global const float* xg, long off
     bhh += offBhh;
     const float i = kiln_sigmoid(xg[j] + hg[j] + bih[j] + bhh[j]);
     const float f = kiln_sigmoid(xg[H + j] + hg[H + j] + bih[H + j] + bhh[H + j]);
-    const float g = tanh(xg[2 * H + j] + hg[2 * H + j] + bih[2 * H + j] + bhh[2 * H + j]);
+    const float g = kiln_tanh(xg[2 * H + j] + hg[2 * H + j] + bih[2 * H + j] + bhh[2 * H + j]);
     const float o = kiln_sigmoid(xg[3 * H + j] + hg[3 * H + j] + bih[3 * H + j] + bhh[3 * H + j]);
     const float cNext = f * c[offC + e] + i * g;
     c[offC + e] = cNext;
-    h[offH + (long) n * hStride + j] = o * tanh(cNext);
+    h[offH + (long) n * hStride + j] = o * kiln_tanh(cNext);
     if (keepRecord) {
         __global float* r = rec + offRec + (long) n * 5 * H;
         r[j] = i;
@@ -58,7 +69,7 @@ __kernel void gru_step_forward(int N, int H, __global const float* xg, long offX
     const float r = kiln_sigmoid(xg[j] + bih[j] + hg[j] + bhh[j]);
     const float z = kiln_sigmoid(xg[H + j] + bih[H + j] + hg[H + j] + bhh[H + j]);
     const float hn = hg[2 * H + j] + bhh[2 * H + j];
-    const float nGate = tanh(xg[2 * H + j] + bih[2 * H + j] + r * hn);
+    const float nGate = kiln_tanh(xg[2 * H + j] + bih[2 * H + j] + r * hn);
     const float hp = hPrev[offHPrev + (long) n * hPrevStride + j];
     h[offH + (long) n * hStride + j] = nGate + z * (hp - nGate);
     if (keepRecord) {
@@ -83,7 +94,7 @@ __kernel void lstm_step_backward(int N, int H, __global const float* dh, long of
     __global const float* r = rec + offRec + (long) n * 5 * H;
     const float i = r[j], f = r[H + j], g = r[2 * H + j], o = r[3 * H + j], c = r[4 * H + j];
     const float dhT = dh[offDh + e] + gout[offGout + (long) n * goutStride + j];
-    const float tc = tanh(c);
+    const float tc = kiln_tanh(c);
     const float dcT = dc[offDc + e] + dhT * o * kiln_tanh_slope(tc);
     const float cp = cPrev[offCPrev + (long) n * cPrevStride + j];
     __global float* gr = gx + offGx + (long) n * 4 * H;

@@ -94,11 +94,13 @@ class CpuRnnPathTest {
 
         boolean lstm() { return p.mode() == RnnParams.Mode.LSTM; }
 
-        RnnBackpropReference reference() {
+        /** The float64 reference; {@code f32Saved}: its backward starts from F32-rounded saved values, as the backends' does. */
+        RnnBackpropReference reference(boolean f32Saved) {
             RnnBackpropReference r = new RnnBackpropReference(lstm(), p.numLayers(), p.bidirectional(), steps, batch, p.inputSize(),
                     p.hiddenSize(), x, h0, c0, w);
             r.forward();
-            r.backward(gOut, gH, gC);
+            if (f32Saved) r.backwardFromF32Saved(gOut, gH, gC);
+            else r.backward(gOut, gH, gC);
             return r;
         }
 
@@ -183,7 +185,7 @@ class CpuRnnPathTest {
     @MethodSource("configurations")
     void forwardAndEveryGradientMatchFloat64(RnnParams.Mode mode, int layers, boolean bidirectional, int steps, int batch, int in, int hidden) {
         Problem pr = new Problem(mode, layers, bidirectional, steps, batch, in, hidden);
-        RnnBackpropReference ref = pr.reference();
+        RnnBackpropReference ref = pr.reference(true);
         long base = CPU.bytesInUse();
         for (Flavour f : flavours()) {
             String what = pr + " " + f + ": ";
@@ -222,7 +224,7 @@ class CpuRnnPathTest {
     @MethodSource("modes")
     void backpropReferenceMatchesCentralDifferences(RnnParams.Mode mode) {
         Problem pr = new Problem(mode, 2, true, 3, 2, 3, 2);
-        RnnBackpropReference ref = pr.reference();
+        RnnBackpropReference ref = pr.reference(false);
         int slots = 4;
         int[] state = pr.stateDims();
         double[] lossWeights = concat(pr.gOut, pr.gH, pr.lstm() ? pr.gC : new double[0]);
@@ -276,7 +278,7 @@ class CpuRnnPathTest {
         long base = CPU.bytesInUse();
         Tensor x = pr.x(), h0 = pr.h0(), c0 = pr.c0(), gOut = pr.gOut(), gH = pr.gH(), gC = pr.gC();
         List<Tensor> w = pr.weights();
-        RnnBackpropReference ref = pr.reference();
+        RnnBackpropReference ref = pr.reference(true);
         try (RnnResult ours = rnn.forward(pr.p, x, h0, c0, w, true);
              RnnResult theirs = RnnComposite.forward(pr.p, x, h0, c0, w, true);
              RnnGrads fromTheirs = rnn.backward(pr.p, x, h0, c0, w, theirs, gOut, gH, gC);

@@ -29,7 +29,10 @@ final class OpenClRnn {
 
     OpenClRnn(OpenClBackend backend) { this.backend = backend; }
 
-    private long program() { return backend.programs().get("rnn.cl", ""); }
+    /** rnn.cl, with its activations in double where the device has fp64 (why: the kernel file). */
+    private long program() {
+        return backend.programs().get("rnn.cl", backend.device().hasExtension("cl_khr_fp64") ? "#define KILN_FP64 1\n" : "");
+    }
 
     /** A [rows, cols] matrix at {@code offset} of a buffer with the given strides, as the GEMM's batch of one. */
     private static View mat(View base, long offset, int rows, int cols, long rowStride, long colStride) {

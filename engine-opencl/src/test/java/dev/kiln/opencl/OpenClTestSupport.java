@@ -46,7 +46,7 @@ abstract class OpenClTestSupport {
     @BeforeEach
     void seed(TestInfo info) {
         Assumptions.assumeTrue(unavailable.isEmpty(), () -> "opencl unavailable: " + unavailable.orElse(""));
-        seed = System.nanoTime() ^ info.getDisplayName().hashCode();
+        seed = Long.getLong("kiln.tck.seed", System.nanoTime() ^ info.getDisplayName().hashCode());   // -Dkiln.tck.seed repeats a failure
         rnd = new Random(seed);
         baselineBytes = backend.bytesInUse();
     }
@@ -63,5 +63,5 @@ abstract class OpenClTestSupport {
         // One backend serves every test class of the run, as one device does for an application.
     }
 
-    String seedNote() { return " (seed " + seed + ")"; }
+    String seedNote() { return " (seed " + seed + ", repeat with -Dkiln.tck.seed=" + seed + ")"; }
 }

@@ -46,6 +46,40 @@ public final class RnnBackpropReference {
 
     private static double sigmoid(double v) { return 1 / (1 + Math.exp(-v)); }
 
+    /**
+     * A value the forward pass saves for the backward (gate activations, cell states, layer
+     * outputs): every backend keeps them as F32 (RnnComposite's reserve layout), and a saturated
+     * gate's slope s (1 - s) is only as exact as the stored s (a relative 2^-24 / (1 - s)).
+     * {@link #backwardFromF32Saved} starts from the same rounded values, so it is the float64
+     * backward of what any backend can compute, and the tolerance judges the backend's arithmetic,
+     * not the storage.
+     */
+    private double saved(double v) { return roundSaved ? (float) v : v; }
+
+    private double[] saved(double[] v) {
+        if (!roundSaved) return v;
+        double[] r = new double[v.length];
+        for (int i = 0; i < v.length; i++) r[i] = (float) v[i];
+        return r;
+    }
+
+    /** Whether {@link #backward} starts from the saved values rounded to F32 ({@link #backwardFromF32Saved}). */
+    private boolean roundSaved;
+
+    /**
+     * The backward of a backend: as {@link #backward}, from the forward's saved values rounded to
+     * F32 as every backend stores them. {@link #backward} keeps them exact, for checks against
+     * finite differences of a float64 forward.
+     */
+    public void backwardFromF32Saved(double[] gOut, double[] gH, double[] gC) {
+        roundSaved = true;
+        try {
+            backward(gOut, gH, gC);
+        } finally {
+            roundSaved = false;
+        }
+    }
+
     private int time(int d, int s) { return d == 0 ? s : steps - 1 - s; }
 
     public void forward() {
@@ -122,7 +156,7 @@ public final class RnnBackpropReference {
         double[] above = gOut;
         for (int layer = layers - 1; layer >= 0; layer--) {
             int in = in(layer);
-            double[] input = layer == 0 ? x : layerOut[layer - 1], below = new double[steps * batch * in];
+            double[] input = layer == 0 ? x : saved(layerOut[layer - 1]), below = new double[steps * batch * in];
             belowScale = new double[steps * batch * in];
             for (int d = 0; d < dirs; d++) {
                 int slot = layer * dirs + d;
@@ -141,16 +175,16 @@ public final class RnnBackpropReference {
                         int prevRow = s == 0 ? -1 : time(d, s - 1) * batch + n;
                         double[] hPrev = new double[hidden];
                         for (int j = 0; j < hidden; j++) {
-                            hPrev[j] = s == 0 ? h0[(slot * batch + n) * hidden + j] : layerOut[layer][prevRow * dirs * hidden + d * hidden + j];
+                            hPrev[j] = s == 0 ? h0[(slot * batch + n) * hidden + j] : saved(layerOut[layer][prevRow * dirs * hidden + d * hidden + j]);
                         }
                         double[] dx = new double[g], dhg = new double[g], dhNext = new double[hidden], dhScale = new double[hidden];
                         for (int j = 0; j < hidden; j++) {
                             double dhT = dh[j] + above[row * dirs * hidden + d * hidden + j];
-                            double a0 = act[slot][row * g + j], a1 = act[slot][row * g + hidden + j], a2 = act[slot][row * g + 2 * hidden + j];
+                            double a0 = saved(act[slot][row * g + j]), a1 = saved(act[slot][row * g + hidden + j]), a2 = saved(act[slot][row * g + 2 * hidden + j]);
                             if (lstm) {
-                                double a3 = act[slot][row * g + 3 * hidden + j];
-                                double c = cell[slot][row * hidden + j];
-                                double cPrev = s == 0 ? c0[(slot * batch + n) * hidden + j] : cell[slot][prevRow * hidden + j];
+                                double a3 = saved(act[slot][row * g + 3 * hidden + j]);
+                                double c = saved(cell[slot][row * hidden + j]);
+                                double cPrev = s == 0 ? c0[(slot * batch + n) * hidden + j] : saved(cell[slot][prevRow * hidden + j]);
                                 double tc = Math.tanh(c);
                                 double dcT = dc[j] + dhT * a3 * (1 - tc * tc);
                                 dx[j] = dcT * a2 * a0 * (1 - a0);
@@ -159,7 +193,7 @@ public final class RnnBackpropReference {
                                 dx[3 * hidden + j] = dhT * tc * a3 * (1 - a3);
                                 dc[j] = dcT * a1;
                             } else {
-                                double hn = hnRec[slot][row * hidden + j];
+                                double hn = saved(hnRec[slot][row * hidden + j]);
                                 double dz = dhT * (hPrev[j] - a2) * a1 * (1 - a1);
                                 double dn = dhT * (1 - a1) * (1 - a2 * a2);
                                 double dr = dn * hn * a0 * (1 - a0);
@@ -170,7 +204,7 @@ public final class RnnBackpropReference {
                                 dhScale[j] = Math.abs(dhT * a1);
                             }
                         }
-                        for (int o = 0; o < g; o++) dhg[o] = lstm || o < 2 * hidden ? dx[o] : dx[o] * act[slot][row * g + o - 2 * hidden];
+                        for (int o = 0; o < g; o++) dhg[o] = lstm || o < 2 * hidden ? dx[o] : dx[o] * saved(act[slot][row * g + o - 2 * hidden]);
                         for (int o = 0; o < g; o++) {
                             dBih[o] += dx[o];
                             dBhh[o] += dhg[o];
