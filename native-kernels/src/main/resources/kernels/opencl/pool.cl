@@ -105,6 +105,10 @@ __kernel void avg_pool_backward(long n, int H, int W, int OH, int OW, int kH, in
 
 // Adaptive average pooling, torch.nn.AdaptiveAvgPool2d: output row i averages input rows
 // [floor(i H / OH), ceil((i + 1) H / OH)), columns alike. Forward one work item per output element.
+inline int kiln_adaptive_start(int i, int in, int out) { return (int) ((long) i * in / out); }
+
+inline int kiln_adaptive_end(int i, int in, int out) { return (int) (((long) (i + 1) * in + out - 1) / out); }
+
 __kernel void adaptive_avg_pool_forward(long n, int H, int W, int OH, int OW,
                                         __global const float* x, long offX, __global float* y, long offY) {
     long i = get_global_id(0);
@@ -112,8 +116,8 @@ __kernel void adaptive_avg_pool_forward(long n, int H, int W, int OH, int OW,
     int ow = (int) (i % OW), oh = (int) ((i / OW) % OH);
     long plane = i / ((long) OW * OH);
     __global const float* p = x + offX + plane * H * W;
-    int hs = (int) ((long) oh * H / OH), he = (int) (((long) (oh + 1) * H + OH - 1) / OH);
-    int ws = (int) ((long) ow * W / OW), we = (int) (((long) (ow + 1) * W + OW - 1) / OW);
+    int hs = kiln_adaptive_start(oh, H, OH), he = kiln_adaptive_end(oh, H, OH);
+    int ws = kiln_adaptive_start(ow, W, OW), we = kiln_adaptive_end(ow, W, OW);
     float sum = 0.0f;
     for (int h = hs; h < he; h++) {
         for (int w = ws; w < we; w++) sum += p[h * W + w];
@@ -131,14 +135,14 @@ __kernel void adaptive_avg_pool_backward(long n, int H, int W, int OH, int OW,
     int w = (int) (i % W), h = (int) ((i / W) % H);
     long plane = i / ((long) W * H);
     __global const float* g = gradOut + offG + plane * OH * OW;
-    int ohLo = (int) ((long) h * OH / H), ohHi = min(OH, (int) (((long) (h + 1) * OH + H - 1) / H));
-    int owLo = (int) ((long) w * OW / W), owHi = min(OW, (int) (((long) (w + 1) * OW + W - 1) / W));
+    int ohLo = kiln_adaptive_start(h, OH, H), ohHi = min(OH, kiln_adaptive_end(h, OH, H));
+    int owLo = kiln_adaptive_start(w, OW, W), owHi = min(OW, kiln_adaptive_end(w, OW, W));
     float sum = 0.0f;
     for (int oh = ohLo; oh < ohHi; oh++) {
-        int hs = (int) ((long) oh * H / OH), he = (int) (((long) (oh + 1) * H + OH - 1) / OH);
+        int hs = kiln_adaptive_start(oh, H, OH), he = kiln_adaptive_end(oh, H, OH);
         if (h < hs || h >= he) continue;
         for (int ow = owLo; ow < owHi; ow++) {
-            int ws = (int) ((long) ow * W / OW), we = (int) (((long) (ow + 1) * W + OW - 1) / OW);
+            int ws = kiln_adaptive_start(ow, W, OW), we = kiln_adaptive_end(ow, W, OW);
             if (w < ws || w >= we) continue;
             sum += g[oh * OW + ow] / (float) ((he - hs) * (we - ws));
         }

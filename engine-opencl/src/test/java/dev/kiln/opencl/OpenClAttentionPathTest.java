@@ -39,12 +39,6 @@ class OpenClAttentionPathTest extends OpenClTestSupport {
         return v;
     }
 
-    private static double[] toDouble(float[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) d[i] = v[i];
-        return d;
-    }
-
     private static HostTensor host(float[] v, int... shape) { return new HostTensor(toDouble(v), shape); }
 
     /** Float64 gradients of q, k, v and their terms' scales (the same sums over absolute values). */

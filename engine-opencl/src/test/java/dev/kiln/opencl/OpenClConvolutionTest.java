@@ -85,12 +85,6 @@ class OpenClConvolutionTest extends OpenClTestSupport {
 
     private static int size(int[] shape) { return Arrays.stream(shape).reduce(1, (a, b) -> a * b); }
 
-    private static double[] toDouble(float[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) d[i] = v[i];
-        return d;
-    }
-
     /** Runs all three directions of {@code k} by each method (direct kernels, im2col + GEMM, the rule) against the host reference. */
     private void check(Case k, boolean withBias) {
         for (OpenClConv.Method m : OpenClConv.Method.values()) {

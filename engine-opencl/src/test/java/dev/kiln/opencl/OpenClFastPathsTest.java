@@ -289,10 +289,4 @@ class OpenClFastPathsTest extends OpenClTestSupport {
         for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
         return f;
     }
-
-    private static double[] toDouble(float[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) d[i] = v[i];
-        return d;
-    }
 }

@@ -137,12 +137,6 @@ class OpenClRnnPathTest extends OpenClTestSupport {
         }
     }
 
-    private static double[] toDouble(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) d[i] = f[i];
-        return d;
-    }
-
     @Test
     void lstmMatchesFloat64() {
         int[][] shapes = {{1, 0, 1, 1, 5, 1}, {1, 0, 50, 1, 3, 7}, {1, 0, 7, 3, 9, 33}, {2, 1, 7, 3, 6, 33}, {3, 1, 5, 3, 4, 7}, {1, 1, 50, 1, 2, 33}};

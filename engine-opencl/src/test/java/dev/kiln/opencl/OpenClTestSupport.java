@@ -63,5 +63,12 @@ abstract class OpenClTestSupport {
         // One backend serves every test class of the run, as one device does for an application.
     }
 
+    /** A device result widened for comparison with a float64 reference. */
+    static double[] toDouble(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) d[i] = v[i];
+        return d;
+    }
+
     String seedNote() { return " (seed " + seed + ", repeat with -Dkiln.tck.seed=" + seed + ")"; }
 }

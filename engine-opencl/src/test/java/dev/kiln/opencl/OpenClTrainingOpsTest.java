@@ -32,12 +32,6 @@ class OpenClTrainingOpsTest extends OpenClTestSupport {
         return v;
     }
 
-    private static double[] toDouble(float[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) d[i] = v[i];
-        return d;
-    }
-
     /** Per-row log-sum-exp in float64. */
     private static double lse(float[] x, int r, int c) {
         double m = Double.NEGATIVE_INFINITY, s = 0;
